@@ -1,0 +1,1 @@
+//! Reference chatbot server (placeholder until the foundation lands).

@@ -1,0 +1,9 @@
+//! loadgate: load tests for chat platforms, written in YAML, run on Goose, judged
+//! against SLO budgets.
+//!
+//! # Layout
+//!
+//! - [`scenario`]: the YAML format, checked into a [`scenario::Scenario`] with
+//!   file:line:column errors.
+
+pub mod scenario;

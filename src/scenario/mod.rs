@@ -1,0 +1,19 @@
+//! The scenario layer: YAML in, a checked [`Scenario`] out, or every problem with its
+//! file, line, column and field.
+//!
+//! - `reader`: span-aware YAML reading that collects problems instead of stopping;
+//! - `parse`: the scenario format itself; `rules`: checks across a flow's steps;
+//! - `model`: the checked types the engine runs; `template`: `${…}` references;
+//! - `duration`: `10s`, `250ms`, `200ms..1s`; `diagnostic`: how problems print.
+
+pub mod diagnostic;
+pub mod duration;
+pub mod model;
+pub mod parse;
+pub mod reader;
+pub mod rules;
+pub mod template;
+
+pub use diagnostic::{Diagnostic, Diagnostics, Position};
+pub use model::*;
+pub use parse::{load_scenario, parse_scenario};

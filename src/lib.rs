@@ -5,5 +5,7 @@
 //!
 //! - [`scenario`]: the YAML format, checked into a [`scenario::Scenario`] with
 //!   file:line:column errors.
+//! - [`metrics`]: HDR histograms per step, stage and second; failures by class.
 
+pub mod metrics;
 pub mod scenario;

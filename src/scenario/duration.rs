@@ -83,7 +83,8 @@ pub fn format_duration(d: Duration) -> String {
     } else if micros % 1_000_000 == 0 {
         format!("{}s", micros / 1_000_000)
     } else if micros >= 1_000_000 {
-        format!("{:.3}s", d.as_secs_f64()).trim_end_matches('0').to_string()
+        let seconds = format!("{:.3}", d.as_secs_f64());
+        format!("{}s", seconds.trim_end_matches('0').trim_end_matches('.'))
     } else if micros % 1000 == 0 {
         format!("{}ms", micros / 1000)
     } else {

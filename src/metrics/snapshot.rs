@@ -1,0 +1,217 @@
+//! What a run measured, as plain serializable data: per step, per (stage, step), and per
+//! second. This is what the SLO gate judges and every report renders; it merges with
+//! another run's snapshot (shards) by adding histograms and counts.
+
+use super::histogram::LatencyHistogram;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The measure a step's samples stand for, so budgets can scope "all HTTP" or "WebSocket".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepKind {
+    /// An HTTP request, timed until its body is read.
+    Http,
+    /// A WebSocket handshake.
+    WsConnect,
+    /// Writing one frame.
+    WsSend,
+    /// From the last send until the `until` condition held.
+    WsReceive,
+    /// From the last send until the first frame of a receive (`first:`).
+    WsFirstFrame,
+    /// Closing the WebSocket.
+    WsClose,
+}
+
+impl StepKind {
+    /// Whether the measure is a WebSocket one.
+    pub fn is_websocket(self) -> bool {
+        !matches!(self, StepKind::Http)
+    }
+}
+
+/// Failures of one class, with the first detail seen as an example.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FailureCount {
+    /// How many times it happened.
+    pub count: u64,
+    /// The first detail seen (already cut to a few hundred characters).
+    pub example: String,
+}
+
+/// Everything measured for one step name (over a whole run or one stage).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepMetrics {
+    /// What the samples measure.
+    pub kind: StepKind,
+    /// Attempts made.
+    pub count: u64,
+    /// Attempts that failed.
+    pub errors: u64,
+    /// WebSocket frames received during the step.
+    pub frames: u64,
+    /// Latency of every attempt that got as far as being timed (µs).
+    pub latency: LatencyHistogram,
+    /// Failures grouped by class label.
+    pub failures: BTreeMap<String, FailureCount>,
+}
+
+impl StepMetrics {
+    /// An empty record for a step of `kind`.
+    pub fn new(kind: StepKind) -> Self {
+        StepMetrics { kind, count: 0, errors: 0, frames: 0, latency: LatencyHistogram::default(), failures: BTreeMap::new() }
+    }
+
+    /// Errors as a fraction of attempts (0 when nothing ran).
+    pub fn error_rate(&self) -> f64 {
+        if self.count == 0 {
+            0.0
+        } else {
+            self.errors as f64 / self.count as f64
+        }
+    }
+
+    /// Adds another record of the same step.
+    pub fn merge(&mut self, other: &StepMetrics) {
+        self.count += other.count;
+        self.errors += other.errors;
+        self.frames += other.frames;
+        self.latency.merge(&other.latency);
+        for (label, failure) in &other.failures {
+            self.failures
+                .entry(label.clone())
+                .and_modify(|f| f.count += failure.count)
+                .or_insert_with(|| failure.clone());
+        }
+    }
+}
+
+/// One stage of the load profile and what its steps measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StageMetrics {
+    /// 0-based position in `load.stages`.
+    pub index: usize,
+    /// Users at the end of the stage.
+    pub users: usize,
+    /// Seconds from the run's start at which the stage began.
+    pub start_secs: f64,
+    /// Planned length in seconds (after the time scale).
+    pub duration_secs: f64,
+    /// Per step name.
+    pub steps: BTreeMap<String, StepMetrics>,
+}
+
+/// One second of the run, for charts over time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SecondSample {
+    /// Seconds since the run's start.
+    pub second: u64,
+    /// Steps completed in this second.
+    pub requests: u64,
+    /// Steps that failed in this second.
+    pub errors: u64,
+    /// Highest number of active users seen in this second.
+    pub users: u64,
+    /// Highest number of open WebSockets seen in this second.
+    pub ws_open: u64,
+    /// Latencies of the steps completed in this second (2 significant digits).
+    pub latency: LatencyHistogram,
+}
+
+impl SecondSample {
+    /// An empty second.
+    pub fn new(second: u64) -> Self {
+        SecondSample { second, requests: 0, errors: 0, users: 0, ws_open: 0, latency: LatencyHistogram::with_precision(2) }
+    }
+}
+
+/// Everything a run measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct RunMetrics {
+    /// Seconds from the first user's start to the end of measuring.
+    pub duration_secs: f64,
+    /// Per step name, over the whole run.
+    pub steps: BTreeMap<String, StepMetrics>,
+    /// Per stage, per step name.
+    pub stages: Vec<StageMetrics>,
+    /// Per second of the run.
+    pub series: Vec<SecondSample>,
+    /// Most WebSockets open at once.
+    pub peak_ws_connections: u64,
+    /// Most users active at once.
+    pub peak_users: u64,
+}
+
+impl RunMetrics {
+    /// All samples of the steps for which `select` holds, merged.
+    pub fn merged_where(&self, select: impl Fn(&str, &StepMetrics) -> bool) -> Option<StepMetrics> {
+        merge_where(&self.steps, select)
+    }
+
+    /// Total attempts over every step.
+    pub fn total_count(&self) -> u64 {
+        self.steps.values().map(|s| s.count).sum()
+    }
+
+    /// Total failures over every step.
+    pub fn total_errors(&self) -> u64 {
+        self.steps.values().map(|s| s.errors).sum()
+    }
+
+    /// Adds a shard's measurements: histograms and counts add, stages and seconds align
+    /// by index, peaks add (shards run side by side).
+    pub fn merge(&mut self, other: &RunMetrics) {
+        self.duration_secs = self.duration_secs.max(other.duration_secs);
+        merge_steps(&mut self.steps, &other.steps);
+        for stage in &other.stages {
+            match self.stages.iter_mut().find(|s| s.index == stage.index) {
+                Some(mine) => {
+                    mine.users += stage.users;
+                    merge_steps(&mut mine.steps, &stage.steps);
+                }
+                None => self.stages.push(stage.clone()),
+            }
+        }
+        for sample in &other.series {
+            match self.series.iter_mut().find(|s| s.second == sample.second) {
+                Some(mine) => {
+                    mine.requests += sample.requests;
+                    mine.errors += sample.errors;
+                    mine.users += sample.users;
+                    mine.ws_open += sample.ws_open;
+                    mine.latency.merge(&sample.latency);
+                }
+                None => self.series.push(sample.clone()),
+            }
+        }
+        self.series.sort_by_key(|s| s.second);
+        self.peak_ws_connections += other.peak_ws_connections;
+        self.peak_users += other.peak_users;
+    }
+}
+
+/// Merges the steps for which `select` holds; `None` when none matches.
+pub fn merge_where(steps: &BTreeMap<String, StepMetrics>, select: impl Fn(&str, &StepMetrics) -> bool) -> Option<StepMetrics> {
+    let mut merged: Option<StepMetrics> = None;
+    for (name, step) in steps {
+        if select(name, step) {
+            match &mut merged {
+                Some(m) => m.merge(step),
+                None => merged = Some(step.clone()),
+            }
+        }
+    }
+    merged
+}
+
+fn merge_steps(into: &mut BTreeMap<String, StepMetrics>, from: &BTreeMap<String, StepMetrics>) {
+    for (name, step) in from {
+        match into.get_mut(name) {
+            Some(mine) => mine.merge(step),
+            None => {
+                into.insert(name.clone(), step.clone());
+            }
+        }
+    }
+}

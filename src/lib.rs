@@ -1,11 +1,29 @@
 //! loadgate: load tests for chat platforms, written in YAML, run on Goose, judged
 //! against SLO budgets.
 //!
+//! Data flows one way: YAML → [`scenario`] → [`engine`] (Goose runs it; steps record
+//! into [`metrics`]) → [`summary`] → [`report`].
+//!
 //! # Layout
 //!
+//! - [`cli`]: clap definitions; [`exit`]: exit codes and the top-level error;
+//! - [`run`], [`validate`]: the subcommands' pipelines;
 //! - [`scenario`]: the YAML format, checked into a [`scenario::Scenario`] with
-//!   file:line:column errors.
-//! - [`metrics`]: HDR histograms per step, stage and second; failures by class.
+//!   file:line:column errors;
+//! - [`engine`]: scenarios as Goose scenarios, HTTP and WebSocket steps;
+//! - [`target`]: the server under test (checked, or the bundled one in-process);
+//! - [`metrics`]: HDR histograms per step, stage and second; failures by class;
+//! - [`progress`]: the live display; [`summary`]: the `summary.json` type;
+//! - [`report`]: the terminal table and report files.
 
+pub mod cli;
+pub mod engine;
+pub mod exit;
 pub mod metrics;
+pub mod progress;
+pub mod report;
+pub mod run;
 pub mod scenario;
+pub mod summary;
+pub mod target;
+pub mod validate;

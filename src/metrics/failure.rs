@@ -76,7 +76,11 @@ impl Failure {
             } else {
                 FailureKind::Transport
             }
-        } else if source_chain_contains(err, "reset") || source_chain_contains(err, "closed") || err.is_body() || err.is_request() {
+        } else if source_chain_contains(err, "reset")
+            || source_chain_contains(err, "closed")
+            || err.is_body()
+            || err.is_request()
+        {
             FailureKind::ConnectionReset
         } else {
             FailureKind::Transport

@@ -5,7 +5,9 @@
 
 use super::failure::Failure;
 use super::histogram::LatencyHistogram;
-use super::snapshot::{FailureCount, RunMetrics, SecondSample, StageMetrics, StepKind, StepMetrics};
+use super::snapshot::{
+    FailureCount, RunMetrics, SecondSample, StageMetrics, StepKind, StepMetrics,
+};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -71,11 +73,17 @@ impl Recorder {
             end += *over;
             stage_ends.push(end);
         }
-        let metrics = RunMetrics { stages: stage_metrics, ..Default::default() };
+        let metrics = RunMetrics {
+            stages: stage_metrics,
+            ..Default::default()
+        };
         Recorder {
             start: Instant::now(),
             stage_ends,
-            state: Mutex::new(State { metrics, overall: LatencyHistogram::default() }),
+            state: Mutex::new(State {
+                metrics,
+                overall: LatencyHistogram::default(),
+            }),
             users: AtomicU64::new(0),
             ws_open: AtomicU64::new(0),
         }
@@ -83,7 +91,9 @@ impl Recorder {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         // A panic elsewhere must not take measurements down with it.
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn stage_at(&self, elapsed: Duration) -> usize {
@@ -98,8 +108,13 @@ impl Recorder {
         let elapsed = self.start.elapsed();
         let stage = self.stage_at(elapsed);
         let second = elapsed.as_secs();
-        let (users, ws_open) = (self.users.load(Ordering::Relaxed), self.ws_open.load(Ordering::Relaxed));
-        let micros = sample.latency.map(|d| d.as_micros().min(u64::MAX as u128) as u64);
+        let (users, ws_open) = (
+            self.users.load(Ordering::Relaxed),
+            self.ws_open.load(Ordering::Relaxed),
+        );
+        let micros = sample
+            .latency
+            .map(|d| d.as_micros().min(u64::MAX as u128) as u64);
         let mut state = self.lock();
         let State { metrics, overall } = &mut *state;
         if let Some(m) = micros {
@@ -117,12 +132,21 @@ impl Recorder {
                     .failures
                     .entry(failure.kind.label())
                     .and_modify(|f| f.count += 1)
-                    .or_insert_with(|| FailureCount { count: 1, example: failure.detail.clone() });
+                    .or_insert_with(|| FailureCount {
+                        count: 1,
+                        example: failure.detail.clone(),
+                    });
             }
         };
-        add(metrics.steps.entry(step.to_string()).or_insert_with(|| StepMetrics::new(kind)));
+        add(metrics
+            .steps
+            .entry(step.to_string())
+            .or_insert_with(|| StepMetrics::new(kind)));
         if let Some(stage_metrics) = metrics.stages.get_mut(stage) {
-            add(stage_metrics.steps.entry(step.to_string()).or_insert_with(|| StepMetrics::new(kind)));
+            add(stage_metrics
+                .steps
+                .entry(step.to_string())
+                .or_insert_with(|| StepMetrics::new(kind)));
         }
         let slot = second_slot(&mut metrics.series, second);
         slot.requests += 1;
@@ -138,7 +162,10 @@ impl Recorder {
     /// so charts show load during a stall; the progress display calls it on each tick.
     pub fn tick(&self) {
         let second = self.start.elapsed().as_secs();
-        let (users, ws_open) = (self.users.load(Ordering::Relaxed), self.ws_open.load(Ordering::Relaxed));
+        let (users, ws_open) = (
+            self.users.load(Ordering::Relaxed),
+            self.ws_open.load(Ordering::Relaxed),
+        );
         let mut state = self.lock();
         let slot = second_slot(&mut state.metrics.series, second);
         slot.users = slot.users.max(users);
@@ -157,7 +184,9 @@ impl Recorder {
 
     /// A user finished.
     pub fn user_stopped(&self) {
-        let _ = self.users.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+        let _ = self
+            .users
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
     }
 
     /// A WebSocket opened; tracks the peak for the concurrent-connections budget.
@@ -169,7 +198,9 @@ impl Recorder {
 
     /// A WebSocket closed (by either side).
     pub fn ws_closed(&self) {
-        let _ = self.ws_open.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+        let _ = self
+            .ws_open
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
     }
 
     /// What the progress display shows.

@@ -60,7 +60,14 @@ pub struct StepMetrics {
 impl StepMetrics {
     /// An empty record for a step of `kind`.
     pub fn new(kind: StepKind) -> Self {
-        StepMetrics { kind, count: 0, errors: 0, frames: 0, latency: LatencyHistogram::default(), failures: BTreeMap::new() }
+        StepMetrics {
+            kind,
+            count: 0,
+            errors: 0,
+            frames: 0,
+            latency: LatencyHistogram::default(),
+            failures: BTreeMap::new(),
+        }
     }
 
     /// Errors as a fraction of attempts (0 when nothing ran).
@@ -122,7 +129,14 @@ pub struct SecondSample {
 impl SecondSample {
     /// An empty second.
     pub fn new(second: u64) -> Self {
-        SecondSample { second, requests: 0, errors: 0, users: 0, ws_open: 0, latency: LatencyHistogram::with_precision(2) }
+        SecondSample {
+            second,
+            requests: 0,
+            errors: 0,
+            users: 0,
+            ws_open: 0,
+            latency: LatencyHistogram::with_precision(2),
+        }
     }
 }
 
@@ -192,7 +206,10 @@ impl RunMetrics {
 }
 
 /// Merges the steps for which `select` holds; `None` when none matches.
-pub fn merge_where(steps: &BTreeMap<String, StepMetrics>, select: impl Fn(&str, &StepMetrics) -> bool) -> Option<StepMetrics> {
+pub fn merge_where(
+    steps: &BTreeMap<String, StepMetrics>,
+    select: impl Fn(&str, &StepMetrics) -> bool,
+) -> Option<StepMetrics> {
     let mut merged: Option<StepMetrics> = None;
     for (name, step) in steps {
         if select(name, step) {

@@ -19,7 +19,10 @@ impl Position {
     /// Reads the start of a marked-yaml span; `None` spans (synthetic nodes) map to 0:0.
     pub fn of(span: &marked_yaml::Span) -> Self {
         span.start()
-            .map(|m| Position { line: m.line(), column: m.column() })
+            .map(|m| Position {
+                line: m.line(),
+                column: m.column(),
+            })
             .unwrap_or_default()
     }
 }
@@ -45,7 +48,11 @@ impl fmt::Display for Diagnostic {
             self.file.display(),
             self.position.line,
             self.position.column,
-            if self.field.is_empty() { "(document)" } else { &self.field },
+            if self.field.is_empty() {
+                "(document)"
+            } else {
+                &self.field
+            },
             self.message
         )
     }
@@ -73,7 +80,11 @@ impl fmt::Display for Diagnostics {
         for d in &self.0 {
             writeln!(f, "{d}")?;
         }
-        write!(f, "{count} problem{} found", if count == 1 { "" } else { "s" })
+        write!(
+            f,
+            "{count} problem{} found",
+            if count == 1 { "" } else { "s" }
+        )
     }
 }
 

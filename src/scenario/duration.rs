@@ -16,13 +16,17 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
             .unwrap_or(rest.len());
         if number_len == 0 {
-            return Err(format!("`{text}` is not a duration; write e.g. `10s` or `250ms`"));
+            return Err(format!(
+                "`{text}` is not a duration; write e.g. `10s` or `250ms`"
+            ));
         }
         let number: f64 = rest[..number_len]
             .parse()
             .map_err(|_| format!("`{text}` is not a duration; bad number"))?;
         rest = &rest[number_len..];
-        let unit_len = rest.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(rest.len());
         let seconds_per_unit = match &rest[..unit_len] {
             "h" => 3600.0,
             "m" => 60.0,
@@ -70,7 +74,10 @@ pub fn parse_think_time(text: &str) -> Result<ThinkTime, String> {
         }
         None => {
             let fixed = parse_duration(text)?;
-            Ok(ThinkTime { min: fixed, max: fixed })
+            Ok(ThinkTime {
+                min: fixed,
+                max: fixed,
+            })
         }
     }
 }
@@ -115,7 +122,10 @@ mod tests {
     #[test]
     fn think_time_ranges() {
         let t = parse_think_time("200ms..1s").unwrap();
-        assert_eq!((t.min, t.max), (Duration::from_millis(200), Duration::from_secs(1)));
+        assert_eq!(
+            (t.min, t.max),
+            (Duration::from_millis(200), Duration::from_secs(1))
+        );
         assert!(parse_think_time("2s..1s").is_err());
         assert_eq!(parse_think_time("1s").unwrap().min, Duration::from_secs(1));
     }

@@ -190,7 +190,9 @@ impl Scenario {
 
     /// Every step, setup steps included, in file order.
     pub fn all_steps(&self) -> impl Iterator<Item = &Step> {
-        self.flows.iter().flat_map(|f| f.setup.iter().chain(f.steps.iter()))
+        self.flows
+            .iter()
+            .flat_map(|f| f.setup.iter().chain(f.steps.iter()))
     }
 
     /// Every metric name a run can record: step names plus `first:` names.
@@ -203,7 +205,10 @@ impl Scenario {
                 }
             };
             push(&step.name);
-            if let Action::WsReceive(WsReceive { first: Some(first), .. }) = &step.action {
+            if let Action::WsReceive(WsReceive {
+                first: Some(first), ..
+            }) = &step.action
+            {
                 push(first);
             }
         }

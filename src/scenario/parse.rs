@@ -18,20 +18,39 @@ use std::time::Duration;
 /// Default for requests and WebSocket receives when neither the step nor the scenario sets one.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
-const TOP_KEYS: &[&str] = &["name", "description", "slo", "budgets", "timeout", "load", "flows"];
+const TOP_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "slo",
+    "budgets",
+    "timeout",
+    "load",
+    "flows",
+];
 const STEP_KINDS: &[&str] = &["http", "ws_connect", "ws_send", "ws_receive", "ws_close"];
-const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"];
 
 /// Reads and checks the scenario at `path`, resolving `${env.…}` with `env`.
-pub fn load_scenario(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Scenario, Diagnostics> {
+pub fn load_scenario(
+    path: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Scenario, Diagnostics> {
     let text = std::fs::read_to_string(path).map_err(|e| {
-        Diagnostics::whole_file(path, Position { line: 0, column: 0 }, format!("cannot read the scenario: {e}"))
+        Diagnostics::whole_file(
+            path,
+            Position { line: 0, column: 0 },
+            format!("cannot read the scenario: {e}"),
+        )
     })?;
     parse_scenario(path, &text, env)
 }
 
 /// Checks scenario text that claims to come from `path` (tests feed text directly).
-pub fn parse_scenario(path: &Path, text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Scenario, Diagnostics> {
+pub fn parse_scenario(
+    path: &Path,
+    text: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Scenario, Diagnostics> {
     let tree = parse_tree(path, text)?;
     let mut r = Reader::new(path, env);
     let scenario = read_scenario(&mut r, &tree);
@@ -40,24 +59,42 @@ pub fn parse_scenario(path: &Path, text: &str, env: &dyn Fn(&str) -> Option<Stri
 
 fn read_scenario(r: &mut Reader, tree: &Node) -> Option<Scenario> {
     let top = r.mapping(tree, "", TOP_KEYS)?;
-    let name = r.required(top, "", "name").and_then(|n| r.string(n, "name"));
+    let name = r
+        .required(top, "", "name")
+        .and_then(|n| r.string(n, "name"));
     if let Some(n) = &name {
         if n.chars().any(|c| c.is_control() || c == '/' || c == '\\') {
             let node = top.get_node("name").expect("name was read above");
-            r.error(node, "name", "must not contain slashes or control characters (it names the report folder)");
+            r.error(
+                node,
+                "name",
+                "must not contain slashes or control characters (it names the report folder)",
+            );
         }
     }
-    let description = top.get_node("description").and_then(|n| r.string(n, "description"));
+    let description = top
+        .get_node("description")
+        .and_then(|n| r.string(n, "description"));
     let slo_file = top.get_node("slo").and_then(|n| {
         let rel = r.string(n, "slo")?;
         let file = r.file().parent().unwrap_or(Path::new(".")).join(rel);
         if !file.is_file() {
-            r.error(n, "slo", format!("budgets file `{}` does not exist", file.display()));
+            r.error(
+                n,
+                "slo",
+                format!("budgets file `{}` does not exist", file.display()),
+            );
         }
         Some(file)
     });
-    let budgets = top.get_node("budgets").map(|n| read_budgets(r, n)).unwrap_or_default();
-    let timeout = top.get_node("timeout").and_then(|n| r.duration(n, "timeout")).unwrap_or(DEFAULT_TIMEOUT);
+    let budgets = top
+        .get_node("budgets")
+        .map(|n| read_budgets(r, n))
+        .unwrap_or_default();
+    let timeout = top
+        .get_node("timeout")
+        .and_then(|n| r.duration(n, "timeout"))
+        .unwrap_or(DEFAULT_TIMEOUT);
     let load = r.required(top, "", "load").and_then(|n| read_load(r, n));
     let flows = r.required(top, "", "flows").and_then(|n| read_flows(r, n));
     Some(Scenario {
@@ -73,11 +110,18 @@ fn read_scenario(r: &mut Reader, tree: &Node) -> Option<Scenario> {
 }
 
 fn read_budgets(r: &mut Reader, node: &Node) -> Vec<(String, Position)> {
-    let Some(items) = r.sequence(node, "budgets") else { return vec![] };
+    let Some(items) = r.sequence(node, "budgets") else {
+        return vec![];
+    };
     items
         .iter()
         .enumerate()
-        .filter_map(|(i, item)| Some((r.string(item, &format!("budgets[{i}]"))?, Position::of(item.span()))))
+        .filter_map(|(i, item)| {
+            Some((
+                r.string(item, &format!("budgets[{i}]"))?,
+                Position::of(item.span()),
+            ))
+        })
         .collect()
 }
 
@@ -95,16 +139,31 @@ fn read_load(r: &mut Reader, node: &Node) -> Option<Load> {
         .filter_map(|(i, item)| {
             let field = format!("load.stages[{i}]");
             let stage = r.mapping(item, &field, &["users", "over"])?;
-            let users = r.required(stage, &field, "users").and_then(|n| r.number(n, &join(&field, "users"), 0, 100_000));
-            let over = r.required(stage, &field, "over").and_then(|n| r.duration(n, &join(&field, "over")));
-            Some(Stage { users: users? as usize, over: over? })
+            let users = r
+                .required(stage, &field, "users")
+                .and_then(|n| r.number(n, &join(&field, "users"), 0, 100_000));
+            let over = r
+                .required(stage, &field, "over")
+                .and_then(|n| r.duration(n, &join(&field, "over")));
+            Some(Stage {
+                users: users? as usize,
+                over: over?,
+            })
         })
         .collect();
     if stages.len() == items.len() && stages.iter().all(|s| s.users == 0) {
-        r.error(stages_node, "load.stages", "no stage has any users, so nothing would run");
+        r.error(
+            stages_node,
+            "load.stages",
+            "no stage has any users, so nothing would run",
+        );
     }
     if stages.len() == items.len() && stages.iter().all(|s| s.over.is_zero()) {
-        r.error(stages_node, "load.stages", "every stage lasts 0s, so nothing would run");
+        r.error(
+            stages_node,
+            "load.stages",
+            "every stage lasts 0s, so nothing would run",
+        );
     }
     Some(Load { stages })
 }
@@ -115,10 +174,18 @@ fn read_flows(r: &mut Reader, node: &Node) -> Option<Vec<Flow>> {
         r.error(node, "flows", "needs at least one flow");
         return None;
     }
-    let flows: Vec<Flow> = items.iter().enumerate().filter_map(|(i, item)| read_flow(r, item, i)).collect();
+    let flows: Vec<Flow> = items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, item)| read_flow(r, item, i))
+        .collect();
     for (i, flow) in flows.iter().enumerate() {
         if flows[..i].iter().any(|f| f.name == flow.name) {
-            r.error(&items[i], &format!("flows[{i}].name"), format!("flow name `{}` is used twice", flow.name));
+            r.error(
+                &items[i],
+                &format!("flows[{i}].name"),
+                format!("flow name `{}` is used twice", flow.name),
+            );
         }
     }
     (flows.len() == items.len()).then_some(flows)
@@ -127,14 +194,20 @@ fn read_flows(r: &mut Reader, node: &Node) -> Option<Vec<Flow>> {
 fn read_flow(r: &mut Reader, node: &Node, index: usize) -> Option<Flow> {
     let field = format!("flows[{index}]");
     let map = r.mapping(node, &field, &["name", "weight", "think", "setup", "steps"])?;
-    let name = r.required(map, &field, "name").and_then(|n| r.string(n, &join(&field, "name")));
+    let name = r
+        .required(map, &field, "name")
+        .and_then(|n| r.string(n, &join(&field, "name")));
     let weight = match map.get_node("weight") {
-        Some(n) => r.number(n, &join(&field, "weight"), 1, 10_000).map(|w| w as usize),
+        Some(n) => r
+            .number(n, &join(&field, "weight"), 1, 10_000)
+            .map(|w| w as usize),
         None => Some(1),
     };
     let think = map.get_node("think").and_then(|n| {
         let text = r.string(n, &join(&field, "think"))?;
-        parse_think_time(&text).map_err(|e| r.error(n, &join(&field, "think"), e)).ok()
+        parse_think_time(&text)
+            .map_err(|e| r.error(n, &join(&field, "think"), e))
+            .ok()
     });
     let setup = match map.get_node("setup") {
         Some(n) => read_steps(r, n, &join(&field, "setup")),
@@ -143,12 +216,22 @@ fn read_flow(r: &mut Reader, node: &Node, index: usize) -> Option<Flow> {
     let steps = r.required(map, &field, "steps").and_then(|n| {
         let steps = read_steps(r, n, &join(&field, "steps"))?;
         if steps.is_empty() {
-            r.error(n, &join(&field, "steps"), "an empty flow does nothing; add at least one step");
+            r.error(
+                n,
+                &join(&field, "steps"),
+                "an empty flow does nothing; add at least one step",
+            );
             return None;
         }
         Some(steps)
     });
-    let flow = Flow { name: name?, weight: weight?, think, setup: setup?, steps: steps? };
+    let flow = Flow {
+        name: name?,
+        weight: weight?,
+        think,
+        setup: setup?,
+        steps: steps?,
+    };
     check_flow(r, &flow, &field);
     Some(flow)
 }
@@ -166,7 +249,11 @@ fn read_steps(r: &mut Reader, node: &Node, field: &str) -> Option<Vec<Step>> {
 fn read_step(r: &mut Reader, node: &Node, field: &str) -> Option<Step> {
     let map = r.mapping(node, field, STEP_KINDS)?;
     if map.len() != 1 {
-        r.error(node, field, format!("a step has exactly one of: {}", STEP_KINDS.join(", ")));
+        r.error(
+            node,
+            field,
+            format!("a step has exactly one of: {}", STEP_KINDS.join(", ")),
+        );
         return None;
     }
     let (kind, body) = map.iter().next()?;
@@ -180,11 +267,20 @@ fn read_step(r: &mut Reader, node: &Node, field: &str) -> Option<Step> {
         "ws_close" => read_ws_close(r, body, &field)?,
         _ => return None,
     };
-    Some(Step { name, position, action })
+    Some(Step {
+        name,
+        position,
+        action,
+    })
 }
 
 /// The step's `name:`, or a default built from what it does.
-fn step_name(r: &mut Reader, map: &MarkedMappingNode, field: &str, default: impl FnOnce() -> String) -> Option<String> {
+fn step_name(
+    r: &mut Reader,
+    map: &MarkedMappingNode,
+    field: &str,
+    default: impl FnOnce() -> String,
+) -> Option<String> {
     match map.get_node("name") {
         Some(n) => r.string(n, &join(field, "name")),
         None => Some(default()),
@@ -192,13 +288,23 @@ fn step_name(r: &mut Reader, map: &MarkedMappingNode, field: &str, default: impl
 }
 
 fn read_http(r: &mut Reader, node: &Node, field: &str) -> Option<(String, Action)> {
-    const KEYS: &[&str] = &["name", "method", "path", "query", "headers", "json", "body", "expect", "extract", "timeout"];
+    const KEYS: &[&str] = &[
+        "name", "method", "path", "query", "headers", "json", "body", "expect", "extract",
+        "timeout",
+    ];
     let map = r.mapping(node, field, KEYS)?;
     let method = match map.get_node("method") {
         Some(n) => {
             let text = r.string(n, &join(field, "method"))?.to_ascii_uppercase();
             if !METHODS.contains(&text.as_str()) {
-                r.error(n, &join(field, "method"), format!("unknown method `{text}` (use one of {})", METHODS.join(", ")));
+                r.error(
+                    n,
+                    &join(field, "method"),
+                    format!(
+                        "unknown method `{text}` (use one of {})",
+                        METHODS.join(", ")
+                    ),
+                );
                 return None;
             }
             reqwest::Method::from_bytes(text.as_bytes()).ok()?
@@ -207,32 +313,73 @@ fn read_http(r: &mut Reader, node: &Node, field: &str) -> Option<(String, Action
     };
     let path_node = r.required(map, field, "path")?;
     let path_text = r.string(path_node, &join(field, "path"))?;
-    if !(path_text.starts_with('/') || path_text.starts_with("http://") || path_text.starts_with("https://")) {
-        r.error(path_node, &join(field, "path"), "must start with `/` (joined to the target) or be a full http(s) URL");
+    if !(path_text.starts_with('/')
+        || path_text.starts_with("http://")
+        || path_text.starts_with("https://"))
+    {
+        r.error(
+            path_node,
+            &join(field, "path"),
+            "must start with `/` (joined to the target) or be a full http(s) URL",
+        );
     }
     let path = r.template(path_node, &join(field, "path"));
-    let query = map.get_node("query").map(|n| r.template_map(n, &join(field, "query"))).unwrap_or_default();
-    let headers = map.get_node("headers").map(|n| r.template_map(n, &join(field, "headers"))).unwrap_or_default();
+    let query = map
+        .get_node("query")
+        .map(|n| r.template_map(n, &join(field, "query")))
+        .unwrap_or_default();
+    let headers = map
+        .get_node("headers")
+        .map(|n| r.template_map(n, &join(field, "headers")))
+        .unwrap_or_default();
     let body = read_body(r, map, field, false);
-    let expect = map.get_node("expect").map(|n| read_expect(r, n, &join(field, "expect"))).unwrap_or_default();
-    let extract = map.get_node("extract").map(|n| read_extract(r, n, &join(field, "extract"))).unwrap_or_default();
-    let timeout = map.get_node("timeout").and_then(|n| r.duration(n, &join(field, "timeout")));
+    let expect = map
+        .get_node("expect")
+        .map(|n| read_expect(r, n, &join(field, "expect")))
+        .unwrap_or_default();
+    let extract = map
+        .get_node("extract")
+        .map(|n| read_extract(r, n, &join(field, "extract")))
+        .unwrap_or_default();
+    let timeout = map
+        .get_node("timeout")
+        .and_then(|n| r.duration(n, &join(field, "timeout")));
     let name = step_name(r, map, field, || format!("{method} {path_text}"))?;
-    let step = HttpStep { method, path: path?, query, headers, body: body?, expect, extract, timeout };
+    let step = HttpStep {
+        method,
+        path: path?,
+        query,
+        headers,
+        body: body?,
+        expect,
+        extract,
+        timeout,
+    };
     Some((name, Action::Http(step)))
 }
 
 /// `json:` or `body:` (not both); `required` for frames, which must carry something.
-fn read_body(r: &mut Reader, map: &MarkedMappingNode, field: &str, required: bool) -> Option<Option<Body>> {
+fn read_body(
+    r: &mut Reader,
+    map: &MarkedMappingNode,
+    field: &str,
+    required: bool,
+) -> Option<Option<Body>> {
     match (map.get_node("json"), map.get_node("body")) {
         (Some(_), Some(raw)) => {
-            r.error(raw, &join(field, "body"), "give either `json` or `body`, not both");
+            r.error(
+                raw,
+                &join(field, "body"),
+                "give either `json` or `body`, not both",
+            );
             None
         }
-        (Some(json), None) => r.json_template(json, &join(field, "json")).map(|j| Some(Body::Json(j))),
-        (None, Some(raw)) => {
-            r.template(raw, &join(field, "body")).map(|t| Some(Body::Raw(t)))
-        }
+        (Some(json), None) => r
+            .json_template(json, &join(field, "json"))
+            .map(|j| Some(Body::Json(j))),
+        (None, Some(raw)) => r
+            .template(raw, &join(field, "body"))
+            .map(|t| Some(Body::Raw(t))),
         (None, None) if required => {
             let position = Position::of(map.span());
             r.error_at(position, field, "needs `json` or `body`");
@@ -243,7 +390,9 @@ fn read_body(r: &mut Reader, map: &MarkedMappingNode, field: &str, required: boo
 }
 
 fn read_expect(r: &mut Reader, node: &Node, field: &str) -> Expect {
-    let Some(map) = r.mapping(node, field, &["status", "body_contains", "json"]) else { return Expect::default() };
+    let Some(map) = r.mapping(node, field, &["status", "body_contains", "json"]) else {
+        return Expect::default();
+    };
     let status = map.get_node("status").and_then(|n| {
         let list: Vec<&Node> = match n {
             Node::Sequence(items) => items.iter().collect(),
@@ -251,19 +400,35 @@ fn read_expect(r: &mut Reader, node: &Node, field: &str) -> Expect {
         };
         let codes: Vec<u16> = list
             .iter()
-            .filter_map(|item| r.number(item, &join(field, "status"), 100, 599).map(|c| c as u16))
+            .filter_map(|item| {
+                r.number(item, &join(field, "status"), 100, 599)
+                    .map(|c| c as u16)
+            })
             .collect();
         (codes.len() == list.len() && !codes.is_empty()).then_some(codes)
     });
-    let body_contains = map.get_node("body_contains").and_then(|n| r.template(n, &join(field, "body_contains")));
-    let json = map.get_node("json").map(|n| read_pointer_equalities(r, n, &join(field, "json"))).unwrap_or_default();
-    Expect { status, body_contains, json }
+    let body_contains = map
+        .get_node("body_contains")
+        .and_then(|n| r.template(n, &join(field, "body_contains")));
+    let json = map
+        .get_node("json")
+        .map(|n| read_pointer_equalities(r, n, &join(field, "json")))
+        .unwrap_or_default();
+    Expect {
+        status,
+        body_contains,
+        json,
+    }
 }
 
 /// `{ "/pointer": value, … }`: every pointer must equal its value.
 fn read_pointer_equalities(r: &mut Reader, node: &Node, field: &str) -> Vec<PointerEquals> {
     let Some(map) = node.as_mapping() else {
-        r.error(node, field, "expected a mapping of JSON pointers to values, e.g. `{ /type: done }`");
+        r.error(
+            node,
+            field,
+            "expected a mapping of JSON pointers to values, e.g. `{ /type: done }`",
+        );
         return vec![];
     };
     map.iter()
@@ -271,17 +436,28 @@ fn read_pointer_equalities(r: &mut Reader, node: &Node, field: &str) -> Vec<Poin
             let pointer = key.as_str().to_string();
             if !pointer.starts_with('/') {
                 let position = Position::of(key.span());
-                r.error_at(position, &join(field, &pointer), format!("`{pointer}` is not a JSON pointer; it must start with `/`"));
+                r.error_at(
+                    position,
+                    &join(field, &pointer),
+                    format!("`{pointer}` is not a JSON pointer; it must start with `/`"),
+                );
                 return None;
             }
-            Some(PointerEquals { pointer, equals: r.json_value(value) })
+            Some(PointerEquals {
+                pointer,
+                equals: r.json_value(value),
+            })
         })
         .collect()
 }
 
 fn read_extract(r: &mut Reader, node: &Node, field: &str) -> Vec<Extract> {
     let Some(map) = node.as_mapping() else {
-        r.error(node, field, "expected a mapping of variable names to JSON pointers, e.g. `{ token: /token }`");
+        r.error(
+            node,
+            field,
+            "expected a mapping of variable names to JSON pointers, e.g. `{ token: /token }`",
+        );
         return vec![];
     };
     map.iter()
@@ -302,14 +478,33 @@ fn read_ws_connect(r: &mut Reader, node: &Node, field: &str) -> Option<(String, 
     let map = r.mapping(node, field, &["name", "path", "headers", "timeout"])?;
     let path_node = r.required(map, field, "path")?;
     let path_text = r.string(path_node, &join(field, "path"))?;
-    if !(path_text.starts_with('/') || path_text.starts_with("ws://") || path_text.starts_with("wss://")) {
-        r.error(path_node, &join(field, "path"), "must start with `/` (joined to the target) or be a full ws(s):// URL");
+    if !(path_text.starts_with('/')
+        || path_text.starts_with("ws://")
+        || path_text.starts_with("wss://"))
+    {
+        r.error(
+            path_node,
+            &join(field, "path"),
+            "must start with `/` (joined to the target) or be a full ws(s):// URL",
+        );
     }
     let path = r.template(path_node, &join(field, "path"));
-    let headers = map.get_node("headers").map(|n| r.template_map(n, &join(field, "headers"))).unwrap_or_default();
-    let timeout = map.get_node("timeout").and_then(|n| r.duration(n, &join(field, "timeout")));
+    let headers = map
+        .get_node("headers")
+        .map(|n| r.template_map(n, &join(field, "headers")))
+        .unwrap_or_default();
+    let timeout = map
+        .get_node("timeout")
+        .and_then(|n| r.duration(n, &join(field, "timeout")));
     let name = step_name(r, map, field, || "ws-connect".to_string())?;
-    Some((name, Action::WsConnect(WsConnect { path: path?, headers, timeout })))
+    Some((
+        name,
+        Action::WsConnect(WsConnect {
+            path: path?,
+            headers,
+            timeout,
+        }),
+    ))
 }
 
 fn read_ws_send(r: &mut Reader, node: &Node, field: &str) -> Option<(String, Action)> {
@@ -320,27 +515,55 @@ fn read_ws_send(r: &mut Reader, node: &Node, field: &str) -> Option<(String, Act
 }
 
 fn read_ws_receive(r: &mut Reader, node: &Node, field: &str) -> Option<(String, Action)> {
-    let map = r.mapping(node, field, &["name", "until", "first", "timeout", "extract"])?;
+    let map = r.mapping(
+        node,
+        field,
+        &["name", "until", "first", "timeout", "extract"],
+    )?;
     let until = match map.get_node("until") {
         Some(n) => {
             let until_field = join(field, "until");
             let cond = r.mapping(n, &until_field, &["pointer", "equals"])?;
-            let pointer = r.required(cond, &until_field, "pointer").and_then(|p| r.pointer(p, &join(&until_field, "pointer")));
-            let equals = r.required(cond, &until_field, "equals").map(|e| r.json_value(e));
-            Some(PointerEquals { pointer: pointer?, equals: equals? })
+            let pointer = r
+                .required(cond, &until_field, "pointer")
+                .and_then(|p| r.pointer(p, &join(&until_field, "pointer")));
+            let equals = r
+                .required(cond, &until_field, "equals")
+                .map(|e| r.json_value(e));
+            Some(PointerEquals {
+                pointer: pointer?,
+                equals: equals?,
+            })
         }
         None => None,
     };
-    let first = map.get_node("first").and_then(|n| r.string(n, &join(field, "first")));
-    let timeout = map.get_node("timeout").and_then(|n| r.duration(n, &join(field, "timeout")));
-    let extract = map.get_node("extract").map(|n| read_extract(r, n, &join(field, "extract"))).unwrap_or_default();
+    let first = map
+        .get_node("first")
+        .and_then(|n| r.string(n, &join(field, "first")));
+    let timeout = map
+        .get_node("timeout")
+        .and_then(|n| r.duration(n, &join(field, "timeout")));
+    let extract = map
+        .get_node("extract")
+        .map(|n| read_extract(r, n, &join(field, "extract")))
+        .unwrap_or_default();
     let name = step_name(r, map, field, || "ws-receive".to_string())?;
-    Some((name, Action::WsReceive(WsReceive { until, first, timeout, extract })))
+    Some((
+        name,
+        Action::WsReceive(WsReceive {
+            until,
+            first,
+            timeout,
+            extract,
+        }),
+    ))
 }
 
 fn read_ws_close(r: &mut Reader, node: &Node, field: &str) -> Option<(String, Action)> {
     let name = match node {
-        Node::Scalar(s) if s.as_str().is_empty() || s.as_str() == "~" || s.as_str() == "null" => "ws-close".to_string(),
+        Node::Scalar(s) if s.as_str().is_empty() || s.as_str() == "~" || s.as_str() == "null" => {
+            "ws-close".to_string()
+        }
         _ => {
             let map = r.mapping(node, field, &["name"])?;
             step_name(r, map, field, || "ws-close".to_string())?

@@ -18,19 +18,35 @@ pub fn parse_tree(file: &Path, text: &str) -> Result<Node, Diagnostics> {
     let options = LoaderOptions::default().error_on_duplicate_keys(true);
     marked_yaml::parse_yaml_with_options(0, text, options).map_err(|err| {
         let (marker, message) = match &err {
-            LoadError::TopLevelMustBeMapping(m) => (Some(*m), "the file must be a YAML mapping (key: value)".to_string()),
+            LoadError::TopLevelMustBeMapping(m) => (
+                Some(*m),
+                "the file must be a YAML mapping (key: value)".to_string(),
+            ),
             LoadError::TopLevelMustBeSequence(m) => (Some(*m), err.to_string()),
-            LoadError::UnexpectedAnchor(m) => (Some(*m), "YAML anchors and aliases are not supported".to_string()),
-            LoadError::MappingKeyMustBeScalar(m) => (Some(*m), "mapping keys must be plain scalars".to_string()),
-            LoadError::UnexpectedTag(m) => (Some(*m), "YAML tags (`!tag`) are not supported".to_string()),
-            LoadError::ScanError(m, _) => (Some(*m), format!("invalid YAML: {}", strip_marker(&err.to_string()))),
+            LoadError::UnexpectedAnchor(m) => (
+                Some(*m),
+                "YAML anchors and aliases are not supported".to_string(),
+            ),
+            LoadError::MappingKeyMustBeScalar(m) => {
+                (Some(*m), "mapping keys must be plain scalars".to_string())
+            }
+            LoadError::UnexpectedTag(m) => {
+                (Some(*m), "YAML tags (`!tag`) are not supported".to_string())
+            }
+            LoadError::ScanError(m, _) => (
+                Some(*m),
+                format!("invalid YAML: {}", strip_marker(&err.to_string())),
+            ),
             LoadError::DuplicateKey(inner) => (
                 inner.key.span().start().copied(),
                 format!("duplicate key `{}`", inner.key.as_str()),
             ),
         };
         let position = marker
-            .map(|m| Position { line: m.line(), column: m.column() })
+            .map(|m| Position {
+                line: m.line(),
+                column: m.column(),
+            })
             .unwrap_or(Position { line: 1, column: 1 });
         Diagnostics::whole_file(file, position, message)
     })
@@ -59,7 +75,11 @@ fn kind(node: &Node) -> &'static str {
 impl<'env> Reader<'env> {
     /// Starts reading `file`, resolving `${env.…}` through `env`.
     pub fn new(file: &Path, env: &'env dyn Fn(&str) -> Option<String>) -> Self {
-        Reader { file: file.to_path_buf(), env, problems: Vec::new() }
+        Reader {
+            file: file.to_path_buf(),
+            env,
+            problems: Vec::new(),
+        }
     }
 
     /// The file being read.
@@ -94,9 +114,14 @@ impl<'env> Reader<'env> {
             Some(value) if self.problems.is_empty() => Ok(value),
             _ => {
                 if self.problems.is_empty() {
-                    self.error_at(Position { line: 1, column: 1 }, "", "the file could not be read");
+                    self.error_at(
+                        Position { line: 1, column: 1 },
+                        "",
+                        "the file could not be read",
+                    );
                 }
-                self.problems.sort_by_key(|d| (d.position.line, d.position.column));
+                self.problems
+                    .sort_by_key(|d| (d.position.line, d.position.column));
                 Err(Diagnostics(self.problems))
             }
         }
@@ -104,9 +129,18 @@ impl<'env> Reader<'env> {
 
     /// A mapping whose keys must all be in `allowed`; unknown keys are reported with a
     /// suggestion when one is close.
-    pub fn mapping<'n>(&mut self, node: &'n Node, field: &str, allowed: &[&str]) -> Option<&'n MarkedMappingNode> {
+    pub fn mapping<'n>(
+        &mut self,
+        node: &'n Node,
+        field: &str,
+        allowed: &[&str],
+    ) -> Option<&'n MarkedMappingNode> {
         let Some(map) = node.as_mapping() else {
-            self.error(node, field, format!("expected a mapping, found {}", kind(node)));
+            self.error(
+                node,
+                field,
+                format!("expected a mapping, found {}", kind(node)),
+            );
             return None;
         };
         for key in map.keys() {
@@ -118,18 +152,31 @@ impl<'env> Reader<'env> {
                     .next()
                     .unwrap_or_else(|| format!("; allowed: {}", allowed.join(", ")));
                 let position = Position::of(key.span());
-                self.error_at(position, &join(field, key.as_str()), format!("unknown key `{}`{hint}", key.as_str()));
+                self.error_at(
+                    position,
+                    &join(field, key.as_str()),
+                    format!("unknown key `{}`{hint}", key.as_str()),
+                );
             }
         }
         Some(map)
     }
 
     /// A required key of a mapping; its absence is reported at the mapping.
-    pub fn required<'n>(&mut self, map: &'n MarkedMappingNode, field: &str, key: &str) -> Option<&'n Node> {
+    pub fn required<'n>(
+        &mut self,
+        map: &'n MarkedMappingNode,
+        field: &str,
+        key: &str,
+    ) -> Option<&'n Node> {
         let found = map.get_node(key);
         if found.is_none() {
             let position = Position::of(map.span());
-            self.error_at(position, &join(field, key), format!("missing required key `{key}`"));
+            self.error_at(
+                position,
+                &join(field, key),
+                format!("missing required key `{key}`"),
+            );
         }
         found
     }
@@ -138,7 +185,11 @@ impl<'env> Reader<'env> {
     pub fn sequence<'n>(&mut self, node: &'n Node, field: &str) -> Option<&'n MarkedSequenceNode> {
         let seq = node.as_sequence();
         if seq.is_none() {
-            self.error(node, field, format!("expected a list, found {}", kind(node)));
+            self.error(
+                node,
+                field,
+                format!("expected a list, found {}", kind(node)),
+            );
         }
         seq
     }
@@ -147,7 +198,11 @@ impl<'env> Reader<'env> {
     pub fn scalar<'n>(&mut self, node: &'n Node, field: &str) -> Option<&'n MarkedScalarNode> {
         let scalar = node.as_scalar();
         if scalar.is_none() {
-            self.error(node, field, format!("expected a single value, found {}", kind(node)));
+            self.error(
+                node,
+                field,
+                format!("expected a single value, found {}", kind(node)),
+            );
         }
         scalar
     }
@@ -172,7 +227,11 @@ impl<'env> Reader<'env> {
                 None
             }
             Err(_) => {
-                self.error(node, field, format!("expected a whole number, found `{}`", scalar.as_str()));
+                self.error(
+                    node,
+                    field,
+                    format!("expected a whole number, found `{}`", scalar.as_str()),
+                );
                 None
             }
         }
@@ -181,19 +240,30 @@ impl<'env> Reader<'env> {
     /// A duration such as `10s` or `250ms`.
     pub fn duration(&mut self, node: &Node, field: &str) -> Option<Duration> {
         let text = self.scalar(node, field)?.as_str().to_string();
-        parse_duration(&text).map_err(|e| self.error(node, field, e)).ok()
+        parse_duration(&text)
+            .map_err(|e| self.error(node, field, e))
+            .ok()
     }
 
     /// A string with `${…}` references.
     pub fn template(&mut self, node: &Node, field: &str) -> Option<Template> {
         let text = self.scalar(node, field)?.as_str().to_string();
-        Template::parse(&text, self.env).map_err(|e| self.error(node, field, e)).ok()
+        Template::parse(&text, self.env)
+            .map_err(|e| self.error(node, field, e))
+            .ok()
     }
 
     /// A mapping of names to templates (headers, query), order kept.
     pub fn template_map(&mut self, node: &Node, field: &str) -> Vec<(String, Template)> {
         let Some(map) = node.as_mapping() else {
-            self.error(node, field, format!("expected a mapping of names to values, found {}", kind(node)));
+            self.error(
+                node,
+                field,
+                format!(
+                    "expected a mapping of names to values, found {}",
+                    kind(node)
+                ),
+            );
             return Vec::new();
         };
         map.iter()
@@ -220,7 +290,12 @@ impl<'env> Reader<'env> {
             ),
             Node::Mapping(map) => JsonTemplate::Object(
                 map.iter()
-                    .map(|(k, v)| Some((k.as_str().to_string(), self.json_template(v, &join(field, k.as_str()))?)))
+                    .map(|(k, v)| {
+                        Some((
+                            k.as_str().to_string(),
+                            self.json_template(v, &join(field, k.as_str()))?,
+                        ))
+                    })
                     .collect::<Option<_>>()?,
             ),
         })
@@ -229,10 +304,16 @@ impl<'env> Reader<'env> {
     /// A literal JSON value (no templates), for comparisons.
     pub fn json_value(&mut self, node: &Node) -> Value {
         match node {
-            Node::Scalar(s) => plain_json(s).unwrap_or_else(|| Value::String(s.as_str().to_string())),
-            Node::Sequence(items) => Value::Array(items.iter().map(|i| self.json_value(i)).collect()),
+            Node::Scalar(s) => {
+                plain_json(s).unwrap_or_else(|| Value::String(s.as_str().to_string()))
+            }
+            Node::Sequence(items) => {
+                Value::Array(items.iter().map(|i| self.json_value(i)).collect())
+            }
             Node::Mapping(map) => Value::Object(
-                map.iter().map(|(k, v)| (k.as_str().to_string(), self.json_value(v))).collect(),
+                map.iter()
+                    .map(|(k, v)| (k.as_str().to_string(), self.json_value(v)))
+                    .collect(),
             ),
         }
     }
@@ -241,7 +322,11 @@ impl<'env> Reader<'env> {
     pub fn pointer(&mut self, node: &Node, field: &str) -> Option<String> {
         let text = self.scalar(node, field)?.as_str().to_string();
         if !text.is_empty() && !text.starts_with('/') {
-            self.error(node, field, format!("`{text}` is not a JSON pointer; it must start with `/` (e.g. `/token`)"));
+            self.error(
+                node,
+                field,
+                format!("`{text}` is not a JSON pointer; it must start with `/` (e.g. `/token`)"),
+            );
             return None;
         }
         Some(text)

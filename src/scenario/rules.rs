@@ -16,7 +16,12 @@ pub fn check_flow(r: &mut Reader, flow: &Flow, field: &str) {
         .iter()
         .enumerate()
         .map(|(i, s)| (format!("{field}.setup[{i}]"), s))
-        .chain(flow.steps.iter().enumerate().map(|(i, s)| (format!("{field}.steps[{i}]"), s)));
+        .chain(
+            flow.steps
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (format!("{field}.steps[{i}]"), s)),
+        );
     for (step_field, step) in labelled {
         for var in variables_read(step) {
             if !set.contains(var) {
@@ -32,7 +37,10 @@ pub fn check_flow(r: &mut Reader, flow: &Flow, field: &str) {
             Action::WsSend(_) | Action::WsReceive(_) | Action::WsClose if !connected => r.error_at(
                 step.position,
                 &step_field,
-                format!("step `{}` uses a WebSocket, but no `ws_connect` comes before it in this flow", step.name),
+                format!(
+                    "step `{}` uses a WebSocket, but no `ws_connect` comes before it in this flow",
+                    step.name
+                ),
             ),
             _ => {}
         }
@@ -64,7 +72,11 @@ fn variables_read(step: &Step) -> Vec<&str> {
             }
             vars
         }
-        Action::WsConnect(c) => c.path.variables().chain(pairs_variables(&c.headers)).collect(),
+        Action::WsConnect(c) => c
+            .path
+            .variables()
+            .chain(pairs_variables(&c.headers))
+            .collect(),
         Action::WsSend(s) => body_variables(Some(&s.body)),
         Action::WsReceive(_) | Action::WsClose => vec![],
     }

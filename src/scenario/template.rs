@@ -89,7 +89,11 @@ impl Template {
     /// A template that is plain text, for values built in code.
     pub fn literal(text: impl Into<String>) -> Self {
         let text = text.into();
-        let parts = if text.is_empty() { vec![] } else { vec![Part::Literal(text)] };
+        let parts = if text.is_empty() {
+            vec![]
+        } else {
+            vec![Part::Literal(text)]
+        };
         Template { parts }
     }
 
@@ -143,7 +147,9 @@ fn parse_reference(reference: &str, env: &dyn Fn(&str) -> Option<String>) -> Res
             None => (env_ref, None),
         };
         if !is_identifier(name) {
-            return Err(format!("`${{{reference}}}`: `{name}` is not an environment variable name"));
+            return Err(format!(
+                "`${{{reference}}}`: `{name}` is not an environment variable name"
+            ));
         }
         return match (env(name), default) {
             (Some(value), _) => Ok(Part::Literal(value)),
@@ -189,7 +195,9 @@ impl JsonTemplate {
             JsonTemplate::Fixed(_) => vec![],
             JsonTemplate::Text(t) => t.variables().collect(),
             JsonTemplate::Array(items) => items.iter().flat_map(|i| i.variables()).collect(),
-            JsonTemplate::Object(fields) => fields.iter().flat_map(|(_, v)| v.variables()).collect(),
+            JsonTemplate::Object(fields) => {
+                fields.iter().flat_map(|(_, v)| v.variables()).collect()
+            }
         }
     }
 
@@ -198,9 +206,12 @@ impl JsonTemplate {
         Ok(match self {
             JsonTemplate::Fixed(v) => v.clone(),
             JsonTemplate::Text(t) => t.render_json(vars)?,
-            JsonTemplate::Array(items) => {
-                Value::Array(items.iter().map(|i| i.render(vars)).collect::<Result<_, _>>()?)
-            }
+            JsonTemplate::Array(items) => Value::Array(
+                items
+                    .iter()
+                    .map(|i| i.render(vars))
+                    .collect::<Result<_, _>>()?,
+            ),
             JsonTemplate::Object(fields) => Value::Object(
                 fields
                     .iter()
@@ -229,7 +240,11 @@ mod tests {
     #[test]
     fn renders_variables_user_and_env() {
         let env = |name: &str| (name == "PASS").then(|| "s3cret".to_string());
-        let t = Template::parse("u${user}/${conv}/${token}/${env.PASS}/${env.NOPE:-dflt}", &env).unwrap();
+        let t = Template::parse(
+            "u${user}/${conv}/${token}/${env.PASS}/${env.NOPE:-dflt}",
+            &env,
+        )
+        .unwrap();
         assert_eq!(t.render(&vars()).unwrap(), "u7/42/abc/s3cret/dflt");
         assert_eq!(t.variables().collect::<Vec<_>>(), vec!["conv", "token"]);
     }
@@ -244,8 +259,12 @@ mod tests {
 
     #[test]
     fn errors_name_the_problem() {
-        assert!(Template::parse("${oops", &no_env).unwrap_err().contains("unclosed"));
-        assert!(Template::parse("${env.MISSING}", &no_env).unwrap_err().contains("MISSING"));
+        assert!(Template::parse("${oops", &no_env)
+            .unwrap_err()
+            .contains("unclosed"));
+        assert!(Template::parse("${env.MISSING}", &no_env)
+            .unwrap_err()
+            .contains("MISSING"));
         assert!(Template::parse("${a b}", &no_env).is_err());
         let unset = Template::parse("${nope}", &no_env).unwrap().render(&vars());
         assert_eq!(unset, Err(UnsetVariable("nope".into())));

@@ -1,0 +1,160 @@
+//! The `http` step: render the request from templates, send it through Goose (which
+//! keeps its own request books), read the body within a size cap, judge and extract.
+
+use super::checks::{apply_extracts, check_response};
+use super::session::UserState;
+use super::RunContext;
+use crate::metrics::{Failure, FailureKind, Sample, StepKind};
+use crate::scenario::model::{Body, HttpStep};
+use crate::scenario::template::UnsetVariable;
+use goose::goose::goose_method_from_method;
+use goose::goose::GooseResponse;
+use goose::prelude::{GooseRequest, GooseUser};
+use std::time::Instant;
+
+/// Bodies past this are a failure, so a misbehaving server cannot exhaust memory.
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// Runs one HTTP step for `user` and records its sample under `name`.
+pub async fn run(
+    user: &mut GooseUser,
+    ctx: &RunContext,
+    name: &str,
+    step: &HttpStep,
+    state: &mut UserState,
+) {
+    let sample = attempt(user, ctx, name, step, state).await;
+    ctx.recorder.record(name, StepKind::Http, sample);
+}
+
+async fn attempt(
+    user: &mut GooseUser,
+    ctx: &RunContext,
+    name: &str,
+    step: &HttpStep,
+    state: &mut UserState,
+) -> Sample {
+    let request = match build(user, ctx, step, state) {
+        Ok(request) => request,
+        Err(failure) => {
+            return Sample {
+                failure: Some(failure),
+                ..Default::default()
+            }
+        }
+    };
+    let started = Instant::now();
+    let goose_request = GooseRequest::builder()
+        .name(name)
+        .set_request_builder(request)
+        .build();
+    let GooseResponse {
+        request: mut metric,
+        response,
+    } = match user.request(goose_request).await {
+        Ok(response) => response,
+        Err(err) => {
+            let failure = Failure::new(FailureKind::Transport, format!("request not sent: {err}"));
+            return Sample {
+                latency: Some(started.elapsed()),
+                failure: Some(failure),
+                frames: 0,
+            };
+        }
+    };
+    let http_response = match response {
+        Ok(http_response) => http_response,
+        Err(err) => {
+            let failure = Failure::from_reqwest(&err);
+            return Sample {
+                latency: Some(started.elapsed()),
+                failure: Some(failure),
+                frames: 0,
+            };
+        }
+    };
+    let status = http_response.status().as_u16();
+    let body = read_capped(http_response).await;
+    let latency = started.elapsed();
+    let verdict = body.and_then(|bytes| {
+        let text = String::from_utf8_lossy(&bytes);
+        let parsed = std::cell::OnceCell::new();
+        let json = || {
+            parsed
+                .get_or_init(|| serde_json::from_str::<serde_json::Value>(&text).ok())
+                .clone()
+        };
+        check_response(&step.expect, status, &text, &json, &state.vars)?;
+        if step.extract.is_empty() {
+            return Ok(());
+        }
+        apply_extracts(&step.extract, json().as_ref(), &mut state.vars)
+    });
+    if let Err(failure) = &verdict {
+        // Keep Goose's own books in step with ours; its Err return only repeats the failure.
+        let _ = user.set_failure(&failure.to_string(), &mut metric, None, None);
+    }
+    Sample {
+        latency: Some(latency),
+        failure: verdict.err(),
+        frames: 0,
+    }
+}
+
+/// Renders the request; an unset variable fails the step before anything is sent.
+fn build(
+    user: &GooseUser,
+    ctx: &RunContext,
+    step: &HttpStep,
+    state: &UserState,
+) -> Result<reqwest::RequestBuilder, Failure> {
+    let unset = |e: UnsetVariable| Failure::new(FailureKind::VariableUnset, e.to_string());
+    let path = step.path.render(&state.vars).map_err(unset)?;
+    let url = user
+        .build_url(&path)
+        .map_err(|e| Failure::new(FailureKind::Transport, format!("bad URL `{path}`: {e}")))?;
+    goose_method_from_method(step.method.clone())
+        .map_err(|e| Failure::new(FailureKind::Transport, format!("{e}")))?;
+    let mut request = user
+        .client
+        .request(step.method.clone(), url)
+        .timeout(step.timeout.unwrap_or(ctx.default_timeout));
+    if !step.query.is_empty() {
+        let query: Vec<(String, String)> = step
+            .query
+            .iter()
+            .map(|(k, v)| Ok((k.clone(), v.render(&state.vars)?)))
+            .collect::<Result<_, UnsetVariable>>()
+            .map_err(unset)?;
+        request = request.query(&query);
+    }
+    for (header, value) in &step.headers {
+        request = request.header(header.as_str(), value.render(&state.vars).map_err(unset)?);
+    }
+    match &step.body {
+        Some(Body::Json(json)) => request = request.json(&json.render(&state.vars).map_err(unset)?),
+        Some(Body::Raw(raw)) => request = request.body(raw.render(&state.vars).map_err(unset)?),
+        None => {}
+    }
+    Ok(request)
+}
+
+/// Reads the body chunk by chunk, failing once it passes [`MAX_BODY_BYTES`].
+async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>, Failure> {
+    let mut body = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if body.len() + chunk.len() > MAX_BODY_BYTES {
+                    return Err(Failure::new(
+                        FailureKind::InvalidBody,
+                        format!("body larger than {} MiB", MAX_BODY_BYTES / (1024 * 1024)),
+                    ));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(body),
+            Err(err) => return Err(Failure::from_reqwest(&err)),
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! The run's load profile after `--time-scale`, in the whole seconds Goose's test plan
+//! counts in. The recorder's stage clock uses these same durations, so per-stage
+//! measurements line up with the users Goose actually ran.
+
+use crate::scenario::Scenario;
+use std::time::Duration;
+
+/// One stage as it will run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlannedStage {
+    /// Users at the end of the stage.
+    pub users: usize,
+    /// Length after scaling and rounding to whole seconds.
+    pub duration: Duration,
+}
+
+/// Scales each stage's duration by `scale` and rounds to whole seconds; a stage that
+/// lasted any time at all keeps at least one second, so no ramp silently disappears.
+pub fn plan_stages(scenario: &Scenario, scale: f64) -> Vec<PlannedStage> {
+    scenario
+        .load
+        .stages
+        .iter()
+        .map(|stage| {
+            let scaled = stage.over.as_secs_f64() * scale;
+            let seconds = if stage.over.is_zero() {
+                0.0
+            } else {
+                scaled.round().max(1.0)
+            };
+            PlannedStage {
+                users: stage.users,
+                duration: Duration::from_secs(seconds as u64),
+            }
+        })
+        .collect()
+}
+
+/// Goose's test-plan string (`users,secs;…`).
+pub fn goose_test_plan(stages: &[PlannedStage]) -> String {
+    stages
+        .iter()
+        .map(|s| format!("{},{}s", s.users, s.duration.as_secs()))
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::parse_scenario;
+
+    #[test]
+    fn scales_and_rounds_to_whole_seconds() {
+        let yaml = "name: t\nload:\n  stages:\n    - { users: 5, over: 10s }\n    - { users: 5, over: 60s }\n    - { users: 0, over: 4s }\nflows:\n  - name: f\n    steps:\n      - http: { path: / }\n";
+        let scenario = parse_scenario("t.yaml".as_ref(), yaml, &|_| None).unwrap();
+        let stages = plan_stages(&scenario, 0.1);
+        let secs: Vec<u64> = stages.iter().map(|s| s.duration.as_secs()).collect();
+        assert_eq!(secs, vec![1, 6, 1]);
+        assert_eq!(goose_test_plan(&stages), "5,1s;5,6s;0,1s");
+    }
+}

@@ -1,0 +1,97 @@
+//! What the user sees while a run goes on: an indicatif line on a terminal, or a plain
+//! line every few seconds when stderr is not a terminal (CI logs).
+
+use crate::engine::plan::PlannedStage;
+use crate::metrics::{LiveView, Recorder};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// How often a plain (non-terminal) progress line is printed.
+pub const PLAIN_EVERY: Duration = Duration::from_secs(5);
+
+/// The running display; [`Progress::finish`] stops it.
+pub struct Progress {
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<()>,
+}
+
+/// One progress line's text.
+pub fn describe(view: &LiveView, stages: &[PlannedStage]) -> String {
+    let error_rate = if view.requests == 0 {
+        0.0
+    } else {
+        view.errors as f64 * 100.0 / view.requests as f64
+    };
+    format!(
+        "stage {}/{} · {} users · {:.1} req/s · errors {:.2}% · p95 {}",
+        (view.stage + 1).min(stages.len()),
+        stages.len(),
+        view.users,
+        view.recent_rate,
+        error_rate,
+        crate::report::format_micros(view.p95_micros),
+    )
+}
+
+impl Progress {
+    /// Starts the display for a run of `stages`.
+    pub fn start(recorder: Arc<Recorder>, stages: Vec<PlannedStage>) -> Self {
+        let total: Duration = stages.iter().map(|s| s.duration).sum();
+        let (stop, mut stopped) = oneshot::channel();
+        let task = tokio::spawn(async move {
+            let terminal = std::io::stderr().is_terminal();
+            let bar = terminal.then(|| {
+                let bar = ProgressBar::with_draw_target(
+                    Some(total.as_secs().max(1)),
+                    ProgressDrawTarget::stderr(),
+                );
+                let style = ProgressStyle::with_template(
+                    "{spinner} [{elapsed_precise} / {len}s] {bar:24} {msg}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar());
+                bar.set_style(style);
+                bar
+            });
+            let mut last_plain = std::time::Instant::now();
+            let mut tick = tokio::time::interval(Duration::from_millis(250));
+            loop {
+                tokio::select! {
+                    _ = &mut stopped => break,
+                    _ = tick.tick() => {}
+                }
+                recorder.tick();
+                let view = recorder.live();
+                match &bar {
+                    Some(bar) => {
+                        bar.set_position(view.elapsed.as_secs());
+                        bar.set_message(describe(&view, &stages));
+                    }
+                    None if last_plain.elapsed() >= PLAIN_EVERY => {
+                        last_plain = std::time::Instant::now();
+                        eprintln!(
+                            "[{:>4}s/{}s] {}",
+                            view.elapsed.as_secs(),
+                            total.as_secs(),
+                            describe(&view, &stages)
+                        );
+                    }
+                    None => {}
+                }
+            }
+            if let Some(bar) = bar {
+                bar.finish_and_clear();
+            }
+        });
+        Progress { stop, task }
+    }
+
+    /// Stops and clears the display.
+    pub async fn finish(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
+}

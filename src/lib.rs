@@ -13,6 +13,7 @@
 //! - [`engine`]: scenarios as Goose scenarios, HTTP and WebSocket steps;
 //! - [`target`]: the server under test (checked, or the bundled one in-process);
 //! - [`metrics`]: HDR histograms per step, stage and second; failures by class;
+//! - [`slo`]: budgets, their verdicts and the measured capacity;
 //! - [`progress`]: the live display; [`summary`]: the `summary.json` type;
 //! - [`report`]: the terminal table and report files.
 
@@ -24,6 +25,7 @@ pub mod progress;
 pub mod report;
 pub mod run;
 pub mod scenario;
+pub mod slo;
 pub mod summary;
 pub mod target;
 pub mod validate;

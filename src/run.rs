@@ -104,6 +104,7 @@ async fn measure(
             stages: stages
                 .iter()
                 .map(|s| StageSetting {
+                    name: s.name.clone(),
                     users: s.users,
                     duration_secs: s.duration.as_secs(),
                 })
@@ -122,6 +123,7 @@ async fn measure(
         interrupted: interrupt::was_interrupted(),
         step_order: scenario.metric_names(),
         metrics: recorder.snapshot(),
+        judgement: Default::default(),
     })
 }
 

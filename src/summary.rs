@@ -3,6 +3,7 @@
 //! can be re-rendered from it alone, months later or merged with other shards.
 
 use crate::metrics::RunMetrics;
+use crate::slo::Judgement;
 use serde::{Deserialize, Serialize};
 
 /// The schema version written by this build; bumped on any incompatible change.
@@ -25,6 +26,8 @@ pub struct RunSummary {
     pub step_order: Vec<String>,
     /// What was measured.
     pub metrics: RunMetrics,
+    /// The budgets' verdicts and, for multi-stage runs, the capacity.
+    pub judgement: Judgement,
 }
 
 /// The scenario's identity.
@@ -60,6 +63,8 @@ pub struct RunSettings {
 /// One stage as run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StageSetting {
+    /// The stage's `name:`, if given.
+    pub name: Option<String>,
     /// Users at the end of the stage.
     pub users: usize,
     /// Length in seconds.

@@ -6,8 +6,10 @@ use crate::scenario::Scenario;
 use std::time::Duration;
 
 /// One stage as it will run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedStage {
+    /// The stage's name, if it has one.
+    pub name: Option<String>,
     /// Users at the end of the stage.
     pub users: usize,
     /// Length after scaling and rounding to whole seconds.
@@ -29,6 +31,7 @@ pub fn plan_stages(scenario: &Scenario, scale: f64) -> Vec<PlannedStage> {
                 scaled.round().max(1.0)
             };
             PlannedStage {
+                name: stage.name.clone(),
                 users: stage.users,
                 duration: Duration::from_secs(seconds as u64),
             }

@@ -38,8 +38,10 @@ pub struct Load {
 }
 
 /// Move to `users` concurrent users over `over` (equal counts make a hold).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stage {
+    /// Optional name, so budgets can say `in stage steady`.
+    pub name: Option<String>,
     /// Concurrent users at the end of the stage.
     pub users: usize,
     /// How long the stage lasts.

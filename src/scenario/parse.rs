@@ -138,7 +138,10 @@ fn read_load(r: &mut Reader, node: &Node) -> Option<Load> {
         .enumerate()
         .filter_map(|(i, item)| {
             let field = format!("load.stages[{i}]");
-            let stage = r.mapping(item, &field, &["users", "over"])?;
+            let stage = r.mapping(item, &field, &["name", "users", "over"])?;
+            let name = stage
+                .get_node("name")
+                .and_then(|n| r.string(n, &join(&field, "name")));
             let users = r
                 .required(stage, &field, "users")
                 .and_then(|n| r.number(n, &join(&field, "users"), 0, 100_000));
@@ -146,6 +149,7 @@ fn read_load(r: &mut Reader, node: &Node) -> Option<Load> {
                 .required(stage, &field, "over")
                 .and_then(|n| r.duration(n, &join(&field, "over")));
             Some(Stage {
+                name,
                 users: users? as usize,
                 over: over?,
             })

@@ -1,7 +1,55 @@
 //! Turning a [`RunSummary`] into what people read: the terminal table and the files of
-//! the report folder.
+//! the report folder, one writer per format behind [`ReportWriter`].
+//!
+//! Writers return bytes and do no I/O; [`write_report`] renders the charts once, hands
+//! them to every writer (the HTML inlines them) and writes the folder.
 
 pub mod terminal;
+
+use crate::summary::RunSummary;
+use std::path::Path;
+
+/// One file of the report folder.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportFile {
+    /// File name inside the folder, e.g. `report.html`.
+    pub name: String,
+    /// The file's bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// A rendered PNG chart, shared by the PNG files and the HTML report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chart {
+    /// File name, e.g. `latency-over-time.png`.
+    pub file_name: String,
+    /// Title shown above it in the HTML report.
+    pub title: String,
+    /// Text alternative describing what it shows.
+    pub alt: String,
+    /// PNG bytes.
+    pub png: Vec<u8>,
+}
+
+/// Why a report could not be rendered.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot render {what}: {reason}")]
+pub struct ReportError {
+    /// Which artifact.
+    pub what: String,
+    /// What went wrong.
+    pub reason: String,
+}
+
+/// One output format.
+pub trait ReportWriter {
+    /// Renders this format's files from the summary and the already-rendered charts.
+    fn render(
+        &self,
+        summary: &RunSummary,
+        charts: &[Chart],
+    ) -> Result<Vec<ReportFile>, ReportError>;
+}
 
 /// Formats microseconds for people: `850µs`, `12.3ms`, `1.52s`.
 pub fn format_micros(micros: u64) -> String {
@@ -12,4 +60,31 @@ pub fn format_micros(micros: u64) -> String {
     } else {
         format!("{:.2}s", micros as f64 / 1_000_000.0)
     }
+}
+
+/// Renders every format and writes the folder; files are written to a temporary name
+/// and renamed, so a failure never leaves a half-written file behind.
+pub fn write_report(
+    dir: &Path,
+    summary: &RunSummary,
+    writers: &[&dyn ReportWriter],
+    charts: &[Chart],
+) -> Result<Vec<String>, std::io::Error> {
+    let mut files = Vec::new();
+    for writer in writers {
+        let rendered = writer
+            .render(summary, charts)
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        files.extend(rendered);
+    }
+    std::fs::create_dir_all(dir)?;
+    let mut names = Vec::new();
+    for file in files {
+        let final_path = dir.join(&file.name);
+        let temp_path = dir.join(format!(".{}.partial", file.name));
+        std::fs::write(&temp_path, &file.bytes)?;
+        std::fs::rename(&temp_path, &final_path)?;
+        names.push(file.name);
+    }
+    Ok(names)
 }

@@ -35,7 +35,7 @@ pub fn check_response(
     match &expect.status {
         Some(allowed) if !allowed.contains(&status) => {
             return Err(Failure::new(
-                FailureKind::Status(status),
+                FailureKind::Expectation("status"),
                 format!("expected status {}, got {status}", list(allowed)),
             ))
         }

@@ -97,6 +97,24 @@ fn read_scenario(r: &mut Reader, tree: &Node) -> Option<Scenario> {
         .unwrap_or(DEFAULT_TIMEOUT);
     let load = r.required(top, "", "load").and_then(|n| read_load(r, n));
     let flows = r.required(top, "", "flows").and_then(|n| read_flows(r, n));
+    if let (Some(load), Some(flows)) = (&load, &flows) {
+        let peak = load.stages.iter().map(|s| s.users).max().unwrap_or(0);
+        if peak > 0 && peak < flows.len() {
+            let stages = top
+                .get_mapping("load")
+                .and_then(|l| l.get_node("stages"))
+                .expect("stages were read above");
+            r.error(
+                stages,
+                "load.stages",
+                format!(
+                    "at most {peak} user(s) but {} flows: flow `{}` would never run (Goose gives each user one flow)",
+                    flows.len(),
+                    flows[peak].name
+                ),
+            );
+        }
+    }
     Some(Scenario {
         name: name?,
         description,
@@ -229,25 +247,29 @@ fn read_flow(r: &mut Reader, node: &Node, index: usize) -> Option<Flow> {
         }
         Some(steps)
     });
-    let flow = Flow {
+    if let (Some(setup), Some(steps)) = (&setup, &steps) {
+        check_flow(r, setup, steps, &field);
+    }
+    Some(Flow {
         name: name?,
         weight: weight?,
         think,
-        setup: setup?,
-        steps: steps?,
-    };
-    check_flow(r, &flow, &field);
-    Some(flow)
+        setup: setup?.into_iter().collect::<Option<_>>()?,
+        steps: steps?.into_iter().collect::<Option<_>>()?,
+    })
 }
 
-fn read_steps(r: &mut Reader, node: &Node, field: &str) -> Option<Vec<Step>> {
+/// Reads a step list; a step that has problems is `None` (its problems are recorded),
+/// so flow-wide rules can still check the steps before it.
+fn read_steps(r: &mut Reader, node: &Node, field: &str) -> Option<Vec<Option<Step>>> {
     let items = r.sequence(node, field)?;
-    let steps: Vec<Step> = items
-        .iter()
-        .enumerate()
-        .filter_map(|(i, item)| read_step(r, item, &format!("{field}[{i}]")))
-        .collect();
-    (steps.len() == items.len()).then_some(steps)
+    Some(
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| read_step(r, item, &format!("{field}[{i}]")))
+            .collect(),
+    )
 }
 
 fn read_step(r: &mut Reader, node: &Node, field: &str) -> Option<Step> {

@@ -1,28 +1,29 @@
 //! Rules that span the steps of a flow: every `${var}` must be set by an earlier step
 //! (setup steps run first), and WebSocket steps need a `ws_connect` before them.
 
-use super::model::{Action, Body, Flow, Step};
+use super::model::{Action, Body, Step};
 use super::reader::Reader;
 use super::template::Template;
 use std::collections::BTreeSet;
 
-/// Reports each step of `flow` that reads a variable no earlier step sets, or uses a
-/// WebSocket before any `ws_connect`.
-pub fn check_flow(r: &mut Reader, flow: &Flow, field: &str) {
+/// Reports each step of a flow that reads a variable no earlier step sets, or uses a
+/// WebSocket before any `ws_connect`. Steps that failed to read are `None`; checking
+/// stops there, since what such a step would have set is unknown.
+pub fn check_flow(r: &mut Reader, setup: &[Option<Step>], steps: &[Option<Step>], field: &str) {
     let mut set: BTreeSet<&str> = BTreeSet::new();
     let mut connected = false;
-    let labelled = flow
-        .setup
+    let labelled = setup
         .iter()
         .enumerate()
         .map(|(i, s)| (format!("{field}.setup[{i}]"), s))
         .chain(
-            flow.steps
+            steps
                 .iter()
                 .enumerate()
                 .map(|(i, s)| (format!("{field}.steps[{i}]"), s)),
         );
     for (step_field, step) in labelled {
+        let Some(step) = step else { break };
         for var in variables_read(step) {
             if !set.contains(var) {
                 r.error_at(

@@ -1,0 +1,226 @@
+//! Text shared by the HTML, Markdown and JUnit writers: budget figures in their unit,
+//! stage labels and the order steps are listed in, so all three say the same thing in
+//! the same words.
+
+use crate::metrics::StepMetrics;
+use crate::slo::{Unit, Verdict};
+use crate::summary::RunSummary;
+
+/// The most extra digits [`measured_and_limit`] adds to tell two close figures apart.
+const MAX_EXTRA_DIGITS: usize = 4;
+
+/// A budget figure in its unit with `extra` more digits than usual: `12.3ms`, `0.012%`,
+/// `523.4/s`, `1200`. Non-finite values (never expected) print as `n/a`.
+pub fn format_value(value: f64, unit: Unit, extra: usize) -> String {
+    if !value.is_finite() {
+        return "n/a".to_string();
+    }
+    match unit {
+        Unit::Micros => format_micros_f64(value, extra),
+        Unit::Fraction => format_percent(value, extra),
+        Unit::PerSecond => format!("{value:.prec$}/s", prec = 1 + extra),
+        Unit::Count => {
+            if value.fract() == 0.0 && extra == 0 {
+                format!("{value:.0}")
+            } else {
+                format!("{value:.prec$}", prec = 1 + extra)
+            }
+        }
+    }
+}
+
+/// A verdict's measured value and limit, formatted with just enough digits that a
+/// failing figure never reads the same as its limit (`200.04ms` against `200.0ms`, not
+/// `200.0ms` against `200.0ms`). The measured side is `None` when nothing was measured.
+pub fn measured_and_limit(verdict: &Verdict) -> (Option<String>, String) {
+    let Some(measured) = verdict.measured else {
+        return (None, format_value(verdict.limit, verdict.unit, 0));
+    };
+    let mut extra = 0;
+    loop {
+        let m = format_value(measured, verdict.unit, extra);
+        let l = format_value(verdict.limit, verdict.unit, extra);
+        if m != l || measured == verdict.limit || extra >= MAX_EXTRA_DIGITS {
+            return (Some(m), l);
+        }
+        extra += 1;
+    }
+}
+
+/// The one-line statement of a verdict's figures: `measured 250.3ms, limit < 200.0ms`,
+/// or the reason it could not be measured.
+pub fn verdict_statement(verdict: &Verdict) -> String {
+    let (measured, limit) = measured_and_limit(verdict);
+    match measured {
+        Some(m) => format!("measured {m}, limit {} {limit}", verdict.comparison),
+        None => format!(
+            "not measured ({}), limit {} {limit}",
+            verdict.reason.as_deref().unwrap_or("no samples"),
+            verdict.comparison
+        ),
+    }
+}
+
+/// Microseconds as `850µs`, `12.3ms`, `1.52s` (like [`super::super::format_micros`]),
+/// for the fractional values budgets carry (means, limits).
+fn format_micros_f64(micros: f64, extra: usize) -> String {
+    let abs = micros.abs();
+    if abs < 1_000.0 {
+        if micros.fract() == 0.0 && extra == 0 {
+            format!("{micros:.0}µs")
+        } else {
+            format!("{micros:.prec$}µs", prec = extra.max(1))
+        }
+    } else if abs < 1_000_000.0 {
+        format!("{:.prec$}ms", micros / 1_000.0, prec = 1 + extra)
+    } else {
+        format!("{:.prec$}s", micros / 1_000_000.0, prec = 2 + extra)
+    }
+}
+
+/// A fraction as a percentage with three significant digits and no trailing zeros, so
+/// small error rates stay visible: `0.00012` → `0.012%`, `0.05` → `5%`.
+pub fn format_percent(fraction: f64, extra: usize) -> String {
+    let pct = fraction * 100.0;
+    if pct == 0.0 {
+        return "0%".to_string();
+    }
+    let magnitude = pct.abs().log10().floor() as i64;
+    let decimals = (2 - magnitude).clamp(0, 8) as usize + extra;
+    let text = format!("{pct:.decimals$}");
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    };
+    format!("{text}%")
+}
+
+/// A stage as people name it, 1-based, with its name when it has one: `stage 2 · peak`.
+pub fn stage_label(index: usize, name: Option<&str>) -> String {
+    match name {
+        Some(name) if !name.trim().is_empty() => format!("stage {} · {name}", index + 1),
+        _ => format!("stage {}", index + 1),
+    }
+}
+
+/// The name of stage `index` from the run's settings, if it has one.
+pub fn stage_name(summary: &RunSummary, index: usize) -> Option<&str> {
+    summary
+        .settings
+        .stages
+        .get(index)
+        .and_then(|s| s.name.as_deref())
+}
+
+/// Step names in scenario order, then any measured step the order does not list (so a
+/// report never hides data), each at most once.
+pub fn ordered_steps<'a>(
+    summary: &'a RunSummary,
+    steps: &'a std::collections::BTreeMap<String, StepMetrics>,
+) -> Vec<&'a str> {
+    let mut names: Vec<&str> = Vec::new();
+    for name in summary
+        .step_order
+        .iter()
+        .map(String::as_str)
+        .chain(steps.keys().map(String::as_str))
+    {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
+}
+
+/// A duration in seconds for people: `45s`, `2m 30s`, `1h 05m`.
+pub fn format_duration(secs: f64) -> String {
+    if !secs.is_finite() || secs < 0.0 {
+        return "n/a".to_string();
+    }
+    let whole = secs.round() as u64;
+    if secs < 10.0 && secs.fract() != 0.0 {
+        format!("{secs:.1}s")
+    } else if whole < 60 {
+        format!("{whole}s")
+    } else if whole < 3_600 {
+        format!("{}m {:02}s", whole / 60, whole % 60)
+    } else {
+        format!("{}h {:02}m", whole / 3_600, (whole % 3_600) / 60)
+    }
+}
+
+/// Requests per second over `seconds` (0 when the span is empty).
+pub fn per_second(count: u64, seconds: f64) -> f64 {
+    if seconds > 0.0 {
+        count as f64 / seconds
+    } else {
+        0.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdict(measured: Option<f64>, limit: f64, unit: Unit) -> Verdict {
+        Verdict {
+            rule: "r".into(),
+            source: None,
+            measure: "p95".into(),
+            comparison: "<".into(),
+            limit,
+            measured,
+            unit,
+            steps: vec![],
+            scope: "all HTTP steps".into(),
+            stage: None,
+            passed: false,
+            reason: None,
+        }
+    }
+
+    #[test]
+    fn values_by_unit() {
+        assert_eq!(format_value(850.0, Unit::Micros, 0), "850µs");
+        assert_eq!(format_value(12_345.0, Unit::Micros, 0), "12.3ms");
+        assert_eq!(format_value(1_520_000.0, Unit::Micros, 0), "1.52s");
+        assert_eq!(format_value(0.00012, Unit::Fraction, 0), "0.012%");
+        assert_eq!(format_value(0.01, Unit::Fraction, 0), "1%");
+        assert_eq!(format_value(0.0123, Unit::Fraction, 0), "1.23%");
+        assert_eq!(format_value(1.0, Unit::Fraction, 0), "100%");
+        assert_eq!(format_value(0.0, Unit::Fraction, 0), "0%");
+        assert_eq!(format_value(523.44, Unit::PerSecond, 0), "523.4/s");
+        assert_eq!(format_value(1200.0, Unit::Count, 0), "1200");
+    }
+
+    #[test]
+    fn close_figures_get_more_digits() {
+        let v = verdict(Some(200_040.0), 200_000.0, Unit::Micros);
+        let (m, l) = measured_and_limit(&v);
+        assert_eq!((m.unwrap(), l), ("200.04ms".to_string(), "200.00ms".to_string()));
+        let v = verdict(Some(0.0100001), 0.01, Unit::Fraction);
+        let (m, l) = measured_and_limit(&v);
+        assert_ne!(m.unwrap(), l);
+    }
+
+    #[test]
+    fn statements() {
+        let v = verdict(Some(250_300.0), 200_000.0, Unit::Micros);
+        assert_eq!(verdict_statement(&v), "measured 250.3ms, limit < 200.0ms");
+        let mut v = verdict(None, 0.01, Unit::Fraction);
+        v.reason = Some("the step never ran".into());
+        assert_eq!(
+            verdict_statement(&v),
+            "not measured (the step never ran), limit < 1%"
+        );
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(format_duration(45.0), "45s");
+        assert_eq!(format_duration(2.5), "2.5s");
+        assert_eq!(format_duration(150.0), "2m 30s");
+        assert_eq!(format_duration(3_900.0), "1h 05m");
+    }
+}

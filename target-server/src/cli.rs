@@ -1,0 +1,136 @@
+//! Command-line interface of the `target-server` binary: the flags, their
+//! mapping onto [`ServerConfig`], and the run loop that serves until SIGINT
+//! or SIGTERM.
+
+use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use tokio::net::TcpListener;
+use tokio::signal::unix::{signal, SignalKind};
+
+use crate::config::ServerConfig;
+
+/// Reference chatbot server for loadgate: REST + WebSocket chat backed by
+/// SQLite, with Prometheus metrics and fault injection.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "target-server", version)]
+pub struct Cli {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: IpAddr,
+    /// Port to listen on; 0 picks a free one (printed on the first line).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Password that logs in any username.
+    #[arg(long, default_value = "demo")]
+    pub password: String,
+    /// SQLite file to keep data in (WAL mode); in memory when omitted.
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Milliseconds added before every API response.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub latency: u64,
+    /// Up to this many extra milliseconds (uniformly random) per API response.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub jitter: u64,
+    /// Fraction of API requests answered with an injected 500 (0.0 to 1.0).
+    #[arg(long, value_name = "FRACTION", default_value_t = 0.0, value_parser = parse_fraction)]
+    pub error_rate: f64,
+    /// Milliseconds between streamed reply tokens on the WebSocket.
+    #[arg(long, value_name = "MS", default_value_t = 1)]
+    pub token_delay: u64,
+    /// Simulated inference time in milliseconds before each reply.
+    #[arg(long, value_name = "MS", default_value_t = 2)]
+    pub inference: u64,
+    /// Requests handled at once before answering 503 + Retry-After.
+    #[arg(long, value_name = "N", default_value_t = 512)]
+    pub max_inflight: usize,
+    /// Open WebSocket connections allowed at once.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub max_ws: usize,
+}
+
+impl Cli {
+    /// The server configuration these flags describe.
+    pub fn config(&self) -> ServerConfig {
+        ServerConfig {
+            password: self.password.clone(),
+            latency: Duration::from_millis(self.latency),
+            jitter: Duration::from_millis(self.jitter),
+            error_rate: self.error_rate,
+            token_delay: Duration::from_millis(self.token_delay),
+            inference: Duration::from_millis(self.inference),
+            db_path: self.db.clone(),
+            max_inflight: self.max_inflight,
+            max_ws: self.max_ws,
+            ..ServerConfig::default()
+        }
+    }
+}
+
+fn parse_fraction(raw: &str) -> Result<f64, String> {
+    let value: f64 = raw.parse().map_err(|e| format!("{e}"))?;
+    if (0.0..=1.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!("must be between 0 and 1, got {value}"))
+    }
+}
+
+/// Binds, prints `listening on http://HOST:PORT` as the first stdout line,
+/// and serves until SIGINT or SIGTERM; exit code 0 after a clean shutdown.
+pub async fn run(cli: Cli) -> ExitCode {
+    // Install the signal handlers before announcing the address, so a
+    // signal sent right after reading that line is never missed.
+    let (mut interrupt, mut terminate) = match (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) {
+        (Ok(i), Ok(t)) => (i, t),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("target-server: cannot install signal handlers: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let addr = SocketAddr::new(cli.host, cli.port);
+    let listener = match TcpListener::bind(addr).await {
+        Ok(listener) => listener,
+        Err(e) => {
+            eprintln!("target-server: cannot bind {addr}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let bound = match listener.local_addr() {
+        Ok(bound) => bound,
+        Err(e) => {
+            eprintln!("target-server: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "listening on http://{bound}");
+    let _ = stdout.flush();
+    drop(stdout);
+
+    let shutdown = async move {
+        let name = tokio::select! {
+            _ = interrupt.recv() => "SIGINT",
+            _ = terminate.recv() => "SIGTERM",
+        };
+        eprintln!("target-server: {name} received, shutting down gracefully");
+    };
+    match crate::serve(listener, cli.config(), shutdown).await {
+        Ok(()) => {
+            eprintln!("target-server: stopped");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("target-server: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! `GET /ws`: the WebSocket endpoint.
+//!
+//! The handshake is authenticated (`?token=` or a bearer header) and counted
+//! against `max_ws` *before* upgrading, so a bad token is a plain 401 and a
+//! full server a plain 503, both with JSON bodies. Each accepted connection
+//! holds a [`Slot`] for its whole life; slots are also how graceful shutdown
+//! waits for every connection to finish its acknowledged work.
+
+pub(crate) mod protocol;
+pub(crate) mod session;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use tokio_util::task::task_tracker::TaskTrackerToken;
+use tokio_util::task::TaskTracker;
+
+use crate::auth::{authenticate, bearer_token};
+use crate::config::MAX_WS_MESSAGE_BYTES;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Bookkeeping of open WebSocket connections.
+pub(crate) struct Slots {
+    open: AtomicUsize,
+    max: usize,
+    tracker: TaskTracker,
+}
+
+impl Slots {
+    /// Room for `max` connections.
+    pub(crate) fn new(max: usize) -> Self {
+        Self {
+            open: AtomicUsize::new(0),
+            max,
+            tracker: TaskTracker::new(),
+        }
+    }
+
+    /// Waits until every connection (including ones still completing their
+    /// handshake) has ended. Called once shutdown has been signalled.
+    pub(crate) async fn wait_all_closed(&self) {
+        self.tracker.close();
+        self.tracker.wait().await;
+    }
+}
+
+/// One reserved connection; frees its place and updates the gauge on drop.
+pub(crate) struct Slot {
+    state: AppState,
+    _tracked: TaskTrackerToken,
+}
+
+impl Slot {
+    /// Reserves a place if fewer than `max_ws` connections are open.
+    fn try_reserve(state: &AppState) -> Option<Self> {
+        let slots = &state.ws;
+        slots
+            .open
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |open| {
+                (open < slots.max).then_some(open + 1)
+            })
+            .ok()?;
+        state.metrics.ws_open(1);
+        Some(Self {
+            state: state.clone(),
+            _tracked: slots.tracker.token(),
+        })
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.state.ws.open.fetch_sub(1, Ordering::AcqRel);
+        self.state.metrics.ws_open(-1);
+    }
+}
+
+/// Authenticates, reserves a slot and upgrades to the chat protocol.
+pub(crate) async fn upgrade(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    let token = query
+        .get("token")
+        .map(String::as_str)
+        .or_else(|| bearer_token(&headers));
+    let Some(token) = token else {
+        return ApiError::unauthorized("missing token: use /ws?token=<token>").into_response();
+    };
+    let user_id = match authenticate(&state, token).await {
+        Ok(user_id) => user_id,
+        Err(err) => return err.into_response(),
+    };
+    if state.shutdown.is_cancelled() {
+        return ApiError::overloaded("server is shutting down").into_response();
+    }
+    let upgrade = match upgrade {
+        Ok(upgrade) => upgrade,
+        Err(rejection) => {
+            return ApiError::new(rejection.status(), rejection.body_text()).into_response()
+        }
+    };
+    let Some(slot) = Slot::try_reserve(&state) else {
+        return ApiError::overloaded(format!(
+            "too many WebSocket connections (limit {})",
+            state.config.max_ws
+        ))
+        .into_response();
+    };
+    upgrade
+        .max_message_size(MAX_WS_MESSAGE_BYTES)
+        .max_frame_size(MAX_WS_MESSAGE_BYTES)
+        .on_upgrade(move |socket| session::run(socket, state, user_id, slot))
+}

@@ -4,6 +4,10 @@
 //! Writers return bytes and do no I/O; [`write_report`] renders the charts once, hands
 //! them to every writer (the HTML inlines them) and writes the folder.
 
+pub mod charts;
+pub mod html;
+pub mod junit;
+pub mod markdown;
 pub mod terminal;
 
 use crate::summary::RunSummary;

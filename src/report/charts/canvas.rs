@@ -125,6 +125,8 @@ pub(crate) enum Swatch {
     Dashed(RGBColor),
     /// A filled square.
     Box(RGBColor),
+    /// A short vertical bar, like a budget marker.
+    Marker(RGBColor),
 }
 
 /// One entry of a legend row.
@@ -173,7 +175,14 @@ pub(crate) fn legend<'a>(area: &Area<'a>, entries: &[LegendEntry]) -> DrawResult
     for (x, row, entry) in placed {
         let y = (row * LEGEND_ROW) as i32 + LEGEND_ROW as i32 / 2;
         draw_swatch(&top, entry.swatch, x, y)?;
-        label(&top, &entry.label, (x + 30, y), &style, HPos::Left, VPos::Center)?;
+        label(
+            &top,
+            &entry.label,
+            (x + 30, y),
+            &style,
+            HPos::Left,
+            VPos::Center,
+        )?;
     }
     Ok(rest)
 }
@@ -193,6 +202,12 @@ fn draw_swatch(area: &Area, swatch: Swatch, x: i32, y: i32) -> DrawResult {
                     color.stroke_width(2),
                 ))?;
             }
+        }
+        Swatch::Marker(color) => {
+            area.draw(&PathElement::new(
+                vec![(x + 12, y - 9), (x + 12, y + 9)],
+                color.stroke_width(3),
+            ))?;
         }
         Swatch::Box(color) => {
             area.draw(&Rectangle::new(

@@ -64,11 +64,7 @@ fn band(index: usize, name: Option<String>, users: usize, start: f64, end: f64) 
     }
     labels.push(format!("{number} · {users}"));
     labels.push(number.to_string());
-    Band {
-        start,
-        end,
-        labels,
-    }
+    Band { start, end, labels }
 }
 
 /// The latest second any band reaches (0 without stages).

@@ -198,7 +198,10 @@ mod tests {
     fn close_figures_get_more_digits() {
         let v = verdict(Some(200_040.0), 200_000.0, Unit::Micros);
         let (m, l) = measured_and_limit(&v);
-        assert_eq!((m.unwrap(), l), ("200.04ms".to_string(), "200.00ms".to_string()));
+        assert_eq!(
+            (m.unwrap(), l),
+            ("200.04ms".to_string(), "200.00ms".to_string())
+        );
         let v = verdict(Some(0.0100001), 0.01, Unit::Fraction);
         let (m, l) = measured_and_limit(&v);
         assert_ne!(m.unwrap(), l);

@@ -2,8 +2,8 @@
 //! template only lays things out (and escapes every string it prints).
 
 use super::format::{
-    format_duration, format_percent, measured_and_limit, ordered_steps,
-    per_second, stage_label, stage_name,
+    format_duration, format_percent, measured_and_limit, ordered_steps, per_second, stage_label,
+    stage_name,
 };
 use crate::metrics::{StepKind, StepMetrics};
 use crate::report::{format_micros, Chart};
@@ -284,29 +284,31 @@ fn matrix(summary: &RunSummary) -> Option<Matrix> {
             passed: stage.passed,
             cells: rules
                 .iter()
-                .map(|rule| match stage.verdicts.iter().find(|v| &v.rule == rule) {
-                    Some(v) => {
-                        let (measured, limit) = measured_and_limit(v);
-                        MatrixCell {
-                            present: true,
-                            passed: v.passed,
-                            value: measured.clone().unwrap_or_else(|| "n/a".to_string()),
-                            title: match measured {
-                                Some(m) => format!("{m} (limit {} {limit})", v.comparison),
-                                None => v
-                                    .reason
-                                    .clone()
-                                    .unwrap_or_else(|| "not measured".to_string()),
-                            },
+                .map(
+                    |rule| match stage.verdicts.iter().find(|v| &v.rule == rule) {
+                        Some(v) => {
+                            let (measured, limit) = measured_and_limit(v);
+                            MatrixCell {
+                                present: true,
+                                passed: v.passed,
+                                value: measured.clone().unwrap_or_else(|| "n/a".to_string()),
+                                title: match measured {
+                                    Some(m) => format!("{m} (limit {} {limit})", v.comparison),
+                                    None => v
+                                        .reason
+                                        .clone()
+                                        .unwrap_or_else(|| "not measured".to_string()),
+                                },
+                            }
                         }
-                    }
-                    None => MatrixCell {
-                        present: false,
-                        passed: true,
-                        value: String::new(),
-                        title: String::new(),
+                        None => MatrixCell {
+                            present: false,
+                            passed: true,
+                            value: String::new(),
+                            title: String::new(),
+                        },
                     },
-                })
+                )
                 .collect(),
         })
         .collect();

@@ -1,0 +1,91 @@
+//! The report's PNG charts: latency and throughput over time (with the stages shaded and
+//! the latency budgets drawn), the latency distribution, and p95 per step against its
+//! budget. They are rendered once by [`render_charts`]; [`PngCharts`] writes them as
+//! files and the HTML report inlines the same bytes.
+//!
+//! Text is drawn with a font compiled into the binary (see `font`), so charts render
+//! identically on machines without any system fonts.
+//!
+//! - `latency_time`, `throughput`, `distribution`, `p95_steps`: one chart each;
+//! - `timeline`, `stages`: the time axis and stage bands the over-time charts share;
+//! - `canvas`, `style`, `font`: bitmap → PNG, header, legend, colours, the typeface;
+//! - [`fixture`]: a synthetic run for tests and examples.
+
+mod canvas;
+mod distribution;
+pub mod fixture;
+mod font;
+mod latency_time;
+mod p95_steps;
+mod stages;
+mod style;
+mod throughput;
+mod timeline;
+
+#[cfg(test)]
+mod tests;
+
+use super::{Chart, ReportError, ReportFile, ReportWriter};
+use crate::summary::RunSummary;
+
+pub use distribution::MAX_CURVES;
+pub use p95_steps::MAX_BARS;
+
+/// Width of every chart in pixels: wide enough for a long run's time axis and a legend
+/// row, and still crisp when the HTML report scales it to a laptop screen.
+pub const CHART_WIDTH: u32 = 1200;
+
+/// Height of every chart in pixels (2:1, so two charts fit on a screen one above the
+/// other).
+pub const CHART_HEIGHT: u32 = 600;
+
+/// File name of the p50/p95/p99-per-second chart.
+pub const LATENCY_OVER_TIME: &str = "latency-over-time.png";
+/// File name of the requests/errors/users-per-second chart.
+pub const THROUGHPUT_OVER_TIME: &str = "throughput-over-time.png";
+/// File name of the percentile-distribution chart.
+pub const LATENCY_DISTRIBUTION: &str = "latency-distribution.png";
+/// File name of the p95-per-step bar chart.
+pub const P95_PER_STEP: &str = "p95-per-step.png";
+
+/// Every chart's file name, in the order [`render_charts`] returns them (the order the
+/// HTML report shows them).
+pub const CHART_FILES: [&str; 4] = [
+    LATENCY_OVER_TIME,
+    THROUGHPUT_OVER_TIME,
+    LATENCY_DISTRIBUTION,
+    P95_PER_STEP,
+];
+
+/// Renders the four charts of a run, in [`CHART_FILES`] order. Empty or partial runs
+/// give charts with a "No data" note rather than an error; an error means a chart could
+/// not be drawn or encoded at all.
+pub fn render_charts(summary: &RunSummary) -> Result<Vec<Chart>, ReportError> {
+    Ok(vec![
+        latency_time::render(summary)?,
+        throughput::render(summary)?,
+        distribution::render(summary)?,
+        p95_steps::render(summary)?,
+    ])
+}
+
+/// Writes the already-rendered charts as PNG files of the report folder, so they can be
+/// opened, attached to tickets or embedded elsewhere without the HTML page.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PngCharts;
+
+impl ReportWriter for PngCharts {
+    fn render(
+        &self,
+        _summary: &RunSummary,
+        charts: &[Chart],
+    ) -> Result<Vec<ReportFile>, ReportError> {
+        Ok(charts
+            .iter()
+            .map(|chart| ReportFile {
+                name: chart.file_name.clone(),
+                bytes: chart.png.clone(),
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,310 @@
+//! `p95-per-step.png`: each step's p95 as a bar, in scenario order, against the p95
+//! budget that covers it — which steps are slow, and which of them break a budget.
+
+use super::canvas::{self, text, Area, DrawResult, LegendEntry, Swatch};
+use super::{style, Chart, P95_PER_STEP};
+use crate::report::{format_micros, ReportError};
+use crate::slo::{Unit, Verdict};
+use crate::summary::RunSummary;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, VPos};
+
+/// At most this many bars; further steps are counted in a note under the chart.
+pub const MAX_BARS: usize = 20;
+
+/// How a bar compares with its budgets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    /// Within every p95 budget that covers the step.
+    Within,
+    /// Over at least one of them.
+    Over,
+    /// No whole-run p95 budget covers the step.
+    NoBudget,
+}
+
+/// A p95 budget covering one step.
+#[derive(Debug, Clone)]
+struct Mark {
+    micros: f64,
+    comparison: String,
+}
+
+/// One bar.
+struct Row {
+    name: String,
+    /// `None` when the step recorded no latency.
+    p95: Option<u64>,
+    marks: Vec<Mark>,
+    status: Status,
+}
+
+impl Row {
+    fn color(&self) -> RGBColor {
+        match self.status {
+            Status::Within => style::GREEN,
+            Status::Over => style::RED,
+            Status::NoBudget => style::NEUTRAL,
+        }
+    }
+
+    /// `312.4ms (budget < 250ms)`.
+    fn value_label(&self) -> String {
+        let Some(p95) = self.p95 else {
+            return "no samples".to_string();
+        };
+        let mut label = format_micros(p95);
+        if let Some(tight) = self.tightest() {
+            label.push_str(&format!(
+                "  (budget {} {})",
+                tight.comparison,
+                format_micros(tight.micros.round() as u64)
+            ));
+        }
+        label
+    }
+
+    fn tightest(&self) -> Option<&Mark> {
+        self.marks
+            .iter()
+            .min_by(|a, b| a.micros.total_cmp(&b.micros))
+    }
+}
+
+/// Renders the chart.
+pub(crate) fn render(summary: &RunSummary) -> Result<Chart, ReportError> {
+    let rows = rows(summary);
+    let png = canvas::render_png(P95_PER_STEP, |root| draw(root, summary, &rows))?;
+    Ok(Chart {
+        file_name: P95_PER_STEP.to_string(),
+        title: "p95 latency per step".to_string(),
+        alt: alt_text(&rows),
+        png,
+    })
+}
+
+/// Steps in scenario order, then any measured step the order does not list.
+fn step_names(summary: &RunSummary) -> Vec<&str> {
+    let mut names: Vec<&str> = Vec::new();
+    let listed = summary.step_order.iter().map(String::as_str);
+    let measured = summary.metrics.steps.keys().map(String::as_str);
+    for name in listed.chain(measured) {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
+}
+
+fn rows(summary: &RunSummary) -> Vec<Row> {
+    let budgets: Vec<&Verdict> = summary
+        .judgement
+        .verdicts
+        .iter()
+        .filter(|v| {
+            v.measure == "p95" && v.unit == Unit::Micros && v.stage.is_none() && v.limit.is_finite()
+        })
+        .collect();
+    step_names(summary)
+        .into_iter()
+        .map(|name| {
+            let p95 = summary
+                .metrics
+                .steps
+                .get(name)
+                .filter(|s| s.latency.count() > 0)
+                .map(|s| s.latency.percentile(95.0));
+            let marks: Vec<Mark> = budgets
+                .iter()
+                .filter(|v| v.steps.iter().any(|s| s == name))
+                .map(|v| Mark {
+                    micros: v.limit,
+                    comparison: v.comparison.clone(),
+                })
+                .collect();
+            let status = match p95 {
+                _ if marks.is_empty() => Status::NoBudget,
+                None => Status::NoBudget,
+                Some(p95) if marks.iter().all(|m| holds(p95 as f64, m)) => Status::Within,
+                Some(_) => Status::Over,
+            };
+            Row {
+                name: style::step_name(name),
+                p95,
+                marks,
+                status,
+            }
+        })
+        .collect()
+}
+
+/// Whether `value` meets the budget (`<` and `<=` are the usual latency comparisons).
+fn holds(value: f64, mark: &Mark) -> bool {
+    match mark.comparison.as_str() {
+        "<" => value < mark.micros,
+        ">" => value > mark.micros,
+        ">=" => value >= mark.micros,
+        _ => value <= mark.micros,
+    }
+}
+
+fn draw(root: &Area, summary: &RunSummary, rows: &[Row]) -> DrawResult {
+    let subtitle = format!(
+        "{} · 95th percentile latency of each step over the whole run, in scenario order",
+        style::shorten(&summary.scenario.name, 60)
+    );
+    let area = canvas::header(root, "p95 latency per step", &subtitle)?;
+    if rows.is_empty() {
+        return canvas::no_data(&area, "the scenario has no steps");
+    }
+    let area = canvas::legend(
+        &area,
+        &[
+            LegendEntry::new(Swatch::Box(style::GREEN), "within its p95 budget"),
+            LegendEntry::new(Swatch::Box(style::RED), "over its p95 budget"),
+            LegendEntry::new(Swatch::Box(style::NEUTRAL), "no p95 budget"),
+            LegendEntry::new(Swatch::Marker(style::INK), "p95 budget"),
+        ],
+    )?;
+    let hidden = rows.len().saturating_sub(MAX_BARS);
+    let rows = &rows[..rows.len().min(MAX_BARS)];
+    let area = if hidden > 0 {
+        let (height_w, height_h) = area.dim_in_pixel();
+        let (chart_area, note_area) = area.split_vertically(height_h.saturating_sub(24));
+        let note = format!("{hidden} more step(s) not shown: at most {MAX_BARS} bars fit");
+        canvas::label(
+            &note_area,
+            &note,
+            (height_w as i32 - 24, 4),
+            &text(13.0, &style::MUTED),
+            HPos::Right,
+            VPos::Top,
+        )?;
+        chart_area
+    } else {
+        area
+    };
+
+    let name_style = text(14.0, &style::INK);
+    let mut name_width = 0;
+    for row in rows {
+        name_width = name_width.max(canvas::text_width(&area, &row.name, &name_style)?);
+    }
+    let value_style = text(13.0, &style::INK);
+    let max_ms = rows
+        .iter()
+        .flat_map(|r| {
+            r.p95
+                .map(|p| p as f64)
+                .into_iter()
+                .chain(r.marks.iter().map(|m| m.micros))
+        })
+        .fold(0.0, f64::max)
+        / 1_000.0;
+    let n = rows.len() as f64;
+    let mut chart = ChartBuilder::on(&area)
+        .margin_left(16)
+        .margin_right(32)
+        .margin_bottom(12)
+        .x_label_area_size(52)
+        .y_label_area_size(name_width.clamp(60, 420) + 20)
+        .build_cartesian_2d(0.0..style::axis_top(max_ms, 1.3), 0.0..n)?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .y_labels(0)
+        .x_labels(8)
+        .x_desc("p95 latency (ms)")
+        .x_label_formatter(&|v| style::ms_tick(*v))
+        .label_style(text(14.0, &style::INK))
+        .axis_desc_style(text(15.0, &style::MUTED))
+        .axis_style(style::BOUNDARY.stroke_width(1))
+        .bold_line_style(style::GRID.mix(0.6).stroke_width(1))
+        .light_line_style(style::GRID.mix(0.0).stroke_width(0))
+        .draw()?;
+
+    let (base_x, base_y) = area.get_base_pixel();
+    let plot_right = chart.backend_coord(&(chart.x_range().end, 0.0)).0;
+    for (i, row) in rows.iter().enumerate() {
+        let top = n - i as f64;
+        let (low, high) = (top - 0.78, top - 0.22);
+        let middle = top - 0.5;
+        let name_at = chart.backend_coord(&(0.0, middle));
+        canvas::label(
+            &area,
+            &row.name,
+            (name_at.0 - base_x - 10, name_at.1 - base_y),
+            &name_style,
+            HPos::Right,
+            VPos::Center,
+        )?;
+        let mut label_x = 0.0f64;
+        if let Some(p95) = row.p95 {
+            let ms = p95 as f64 / 1_000.0;
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(0.0, low), (ms, high)],
+                row.color().filled(),
+            )))?;
+            label_x = ms;
+        }
+        for mark in &row.marks {
+            let ms = mark.micros / 1_000.0;
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(ms, top - 0.9), (ms, top - 0.1)],
+                style::INK.stroke_width(3),
+            )))?;
+            label_x = label_x.max(ms);
+        }
+        let value = row.value_label();
+        let width = canvas::text_width(&area, &value, &value_style)? as i32;
+        let at = chart.backend_coord(&(label_x, middle));
+        let x = (at.0 + 8).min(plot_right - width - 4);
+        canvas::label(
+            &area,
+            &value,
+            (x - base_x, at.1 - base_y),
+            &value_style,
+            HPos::Left,
+            VPos::Center,
+        )?;
+    }
+    Ok(())
+}
+
+fn alt_text(rows: &[Row]) -> String {
+    if rows.is_empty() {
+        return "Bar chart of p95 latency per step: the scenario has no steps.".to_string();
+    }
+    let parts: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let verdict = match r.status {
+                Status::Within => ", within budget",
+                Status::Over => ", over budget",
+                Status::NoBudget => "",
+            };
+            format!("{}: {}{verdict}", r.name, r.value_label())
+        })
+        .collect();
+    format!(
+        "Bar chart of each step's p95 latency over the whole run. {}.",
+        parts.join("; ")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compares_with_the_budget_operator() {
+        let mark = |c: &str| Mark {
+            micros: 100.0,
+            comparison: c.to_string(),
+        };
+        assert!(holds(99.0, &mark("<")));
+        assert!(!holds(100.0, &mark("<")));
+        assert!(holds(100.0, &mark("<=")));
+        assert!(holds(101.0, &mark(">")));
+    }
+}

@@ -1,0 +1,162 @@
+//! `throughput-over-time.png`: steps completed and failed per second, with the number of
+//! active users on a second axis — how throughput followed (or stopped following) load.
+
+use super::canvas::{self, text, Area, DrawResult, LegendEntry, Swatch};
+use super::{stages, style, timeline, Chart, THROUGHPUT_OVER_TIME};
+use crate::report::ReportError;
+use crate::summary::RunSummary;
+use plotters::prelude::*;
+
+/// One second's counts.
+#[derive(Debug, Clone, Copy)]
+struct Second {
+    x: f64,
+    requests: f64,
+    errors: f64,
+    users: f64,
+}
+
+/// Renders the chart.
+pub(crate) fn render(summary: &RunSummary) -> Result<Chart, ReportError> {
+    let seconds = seconds(summary);
+    let png = canvas::render_png(THROUGHPUT_OVER_TIME, |root| draw(root, summary, &seconds))?;
+    Ok(Chart {
+        file_name: THROUGHPUT_OVER_TIME.to_string(),
+        title: "Throughput over time".to_string(),
+        alt: alt_text(summary, &seconds),
+        png,
+    })
+}
+
+/// Every second from the first sample to the last, missing ones as zeros.
+fn seconds(summary: &RunSummary) -> Vec<Second> {
+    let series = &summary.metrics.series;
+    let Some(last) = series.iter().map(|s| s.second).max() else {
+        return Vec::new();
+    };
+    let first = series.iter().map(|s| s.second).min().unwrap_or(0);
+    // Seconds are a u64 from the data: cap the span so a corrupt file cannot make us
+    // allocate for billions of empty seconds.
+    let last = last.min(first.saturating_add(1_000_000));
+    let mut out: Vec<Second> = (first..=last)
+        .map(|second| Second {
+            x: second as f64 + 0.5,
+            requests: 0.0,
+            errors: 0.0,
+            users: 0.0,
+        })
+        .collect();
+    for sample in series {
+        if let Some(slot) = sample
+            .second
+            .checked_sub(first)
+            .and_then(|i| out.get_mut(i as usize))
+        {
+            slot.requests += sample.requests as f64;
+            slot.errors += sample.errors as f64;
+            slot.users += sample.users as f64;
+        }
+    }
+    out
+}
+
+fn draw(root: &Area, summary: &RunSummary, seconds: &[Second]) -> DrawResult {
+    let subtitle = format!(
+        "{} · steps completed and failed per second, active users on the right axis · {}",
+        style::shorten(&summary.scenario.name, 60),
+        timeline::run_length(summary)
+    );
+    let area = canvas::header(root, "Throughput over time", &subtitle)?;
+    if seconds.is_empty() {
+        return canvas::no_data(&area, "no per-second samples were recorded");
+    }
+    let area = canvas::legend(
+        &area,
+        &[
+            LegendEntry::new(Swatch::Line(style::BLUE), "requests/s (steps completed)"),
+            LegendEntry::new(Swatch::Line(style::RED), "errors/s"),
+            LegendEntry::new(Swatch::Line(style::PURPLE), "active users (right axis)"),
+        ],
+    )?;
+
+    let bands = stages::stage_bands(summary);
+    let x_end = timeline::x_end(summary, &bands);
+    let rate_max = seconds
+        .iter()
+        .map(|s| s.requests.max(s.errors))
+        .fold(0.0, f64::max);
+    let users_max = seconds.iter().map(|s| s.users).fold(0.0, f64::max);
+    let y_end = style::axis_top(rate_max, 1.18);
+    let users_end = style::axis_top(users_max, 1.18);
+
+    let mut chart = ChartBuilder::on(&area)
+        .margin_left(16)
+        .margin_right(16)
+        .margin_bottom(12)
+        .x_label_area_size(52)
+        .y_label_area_size(72)
+        .right_y_label_area_size(72)
+        .build_cartesian_2d(0.0..x_end, 0.0..y_end)?;
+    stages::draw_bands(&mut chart, &bands)?;
+    timeline::configure_mesh(&mut chart, summary, x_end, "per second", |v| {
+        style::count_tick(*v)
+    })?;
+    let mut chart = chart.set_secondary_coord(0.0..x_end, 0.0..users_end);
+    chart
+        .configure_secondary_axes()
+        .y_labels(8)
+        .y_desc("active users")
+        .y_label_formatter(&|v| style::count_tick(*v))
+        .label_style(text(14.0, &style::INK))
+        .axis_desc_style(text(15.0, &style::MUTED))
+        .axis_style(style::BOUNDARY.stroke_width(1))
+        .draw()?;
+
+    let points = |pick: fn(&Second) -> f64| -> Vec<(f64, f64)> {
+        seconds.iter().map(|s| (s.x, pick(s))).collect()
+    };
+    let requests = points(|s| s.requests);
+    let errors = points(|s| s.errors);
+    if seconds.len() == 1 {
+        for (p, color) in [(requests[0], style::BLUE), (errors[0], style::RED)] {
+            chart.draw_series(std::iter::once(Circle::new(p, 5, color.filled())))?;
+        }
+    } else {
+        for (line, color) in [(requests, style::BLUE), (errors, style::RED)] {
+            chart.draw_series(
+                AreaSeries::new(line, 0.0, color.mix(0.12)).border_style(color.stroke_width(2)),
+            )?;
+        }
+    }
+    // Users change in steps: hold each second's value across the whole second.
+    let users: Vec<(f64, f64)> = seconds
+        .iter()
+        .flat_map(|s| [(s.x - 0.5, s.users), (s.x + 0.5, s.users)])
+        .collect();
+    chart.draw_secondary_series(LineSeries::new(users, style::PURPLE.stroke_width(2)))?;
+    Ok(())
+}
+
+fn alt_text(summary: &RunSummary, seconds: &[Second]) -> String {
+    let Some(peak) = seconds
+        .iter()
+        .max_by(|a, b| a.requests.total_cmp(&b.requests))
+    else {
+        return format!(
+            "Throughput chart over {}: no per-second samples were recorded.",
+            timeline::run_length(summary)
+        );
+    };
+    let errors: f64 = seconds.iter().map(|s| s.errors).sum();
+    let users = seconds.iter().map(|s| s.users).fold(0.0, f64::max);
+    format!(
+        "Chart of steps completed and failed per second over {}, with active users on a \
+         second axis; throughput peaked at {:.0}/s at {:.0}s, {:.0} step(s) failed in all, \
+         and at most {:.0} user(s) were active.",
+        timeline::run_length(summary),
+        peak.requests,
+        peak.x - 0.5,
+        errors,
+        users
+    )
+}

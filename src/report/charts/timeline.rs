@@ -1,0 +1,152 @@
+//! What the two over-time charts share: the per-second series cut into lines at gaps,
+//! the time axis and its mesh.
+
+use super::canvas::{text, DrawResult};
+use super::stages::{bands_end, Band, TimeChart};
+use super::style;
+use crate::summary::RunSummary;
+use plotters::prelude::*;
+
+/// A line broken into runs of consecutive seconds, so a gap in the data shows as a gap.
+pub(crate) type Segments = Vec<Vec<(f64, f64)>>;
+
+/// The per-second percentiles, in milliseconds, at the middle of each second.
+#[derive(Debug, Default)]
+pub(crate) struct Percentiles {
+    /// p50 lines.
+    pub p50: Segments,
+    /// p95 lines.
+    pub p95: Segments,
+    /// p99 lines.
+    pub p99: Segments,
+    /// The second with the highest p99 and that p99 in µs.
+    peak: Option<(u64, u64)>,
+}
+
+impl Percentiles {
+    /// True when no second had a completed step.
+    pub fn is_empty(&self) -> bool {
+        self.p50.is_empty()
+    }
+
+    /// The highest value of any line, in ms.
+    pub fn max_ms(&self) -> f64 {
+        [&self.p50, &self.p95, &self.p99]
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|p| p.1)
+            .fold(0.0, f64::max)
+    }
+
+    /// The second with the highest p99, and that p99 in µs.
+    pub fn peak_p99(&self) -> Option<(u64, u64)> {
+        self.peak
+    }
+}
+
+/// Percentiles of each second that completed at least one step.
+pub(crate) fn percentile_series(summary: &RunSummary) -> Percentiles {
+    let mut samples: Vec<_> = summary
+        .metrics
+        .series
+        .iter()
+        .filter(|s| s.latency.count() > 0)
+        .collect();
+    samples.sort_by_key(|s| s.second);
+    let mut out = Percentiles::default();
+    let mut previous: Option<u64> = None;
+    for sample in samples {
+        let joined = previous.is_some_and(|p| sample.second == p + 1);
+        previous = Some(sample.second);
+        let x = sample.second as f64 + 0.5;
+        let h = &sample.latency;
+        for (line, p) in [
+            (&mut out.p50, 50.0),
+            (&mut out.p95, 95.0),
+            (&mut out.p99, 99.0),
+        ] {
+            let point = (x, h.percentile(p) as f64 / 1_000.0);
+            match line.last_mut() {
+                Some(segment) if joined => segment.push(point),
+                _ => line.push(vec![point]),
+            }
+        }
+        let p99 = h.percentile(99.0);
+        if out.peak.is_none_or(|(_, best)| p99 > best) {
+            out.peak = Some((sample.second, p99));
+        }
+    }
+    out
+}
+
+/// `30 s` / `12 min 30 s`: the run's length for subtitles and alt text.
+pub(crate) fn run_length(summary: &RunSummary) -> String {
+    let secs = summary.metrics.duration_secs;
+    if !secs.is_finite() || secs <= 0.0 {
+        return "a run of no measurable length".to_string();
+    }
+    let whole = secs.round() as u64;
+    if whole < 120 {
+        format!("{:.0} s", secs.max(1.0))
+    } else {
+        format!("{} min {} s", whole / 60, whole % 60)
+    }
+}
+
+/// The end of the time axis: the run's length, its last sample or its stages, whichever
+/// is latest (at least one second).
+pub(crate) fn x_end(summary: &RunSummary, bands: &[Band]) -> f64 {
+    let last_second = summary
+        .metrics
+        .series
+        .iter()
+        .map(|s| s.second as f64 + 1.0)
+        .fold(0.0, f64::max);
+    let duration = summary.metrics.duration_secs;
+    let duration = if duration.is_finite() { duration } else { 0.0 };
+    [duration, last_second, bands_end(bands), 1.0]
+        .into_iter()
+        .fold(0.0, f64::max)
+}
+
+/// Draws the grid and both axes' labels: seconds below, `y_desc` on the left.
+pub(crate) fn configure_mesh(
+    chart: &mut TimeChart,
+    summary: &RunSummary,
+    x_end: f64,
+    y_desc: &str,
+    y_format: impl Fn(&f64) -> String,
+) -> DrawResult {
+    let run_secs = summary.metrics.duration_secs.max(x_end);
+    chart
+        .configure_mesh()
+        .x_labels(12)
+        .y_labels(8)
+        .x_desc("time since start")
+        .y_desc(y_desc)
+        .x_label_formatter(&|v| style::time_tick(*v, run_secs))
+        .y_label_formatter(&y_format)
+        .label_style(text(14.0, &style::INK))
+        .axis_desc_style(text(15.0, &style::MUTED))
+        .axis_style(style::BOUNDARY.stroke_width(1))
+        .bold_line_style(style::GRID.mix(0.6).stroke_width(1))
+        .light_line_style(style::GRID.mix(0.0).stroke_width(0))
+        .draw()?;
+    Ok(())
+}
+
+/// Draws `segments` as lines of `color`; a lone point becomes a dot.
+pub(crate) fn draw_line(chart: &mut TimeChart, segments: &Segments, color: RGBColor) -> DrawResult {
+    for segment in segments {
+        if segment.len() == 1 {
+            chart.draw_series(segment.iter().map(|p| Circle::new(*p, 4, color.filled())))?;
+        } else {
+            chart.draw_series(LineSeries::new(
+                segment.iter().copied(),
+                color.stroke_width(2),
+            ))?;
+        }
+    }
+    Ok(())
+}

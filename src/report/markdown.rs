@@ -1,0 +1,282 @@
+//! `summary.md`: the run in a few lines of GitHub-flavoured Markdown, sized for a CI
+//! job summary (`$GITHUB_STEP_SUMMARY`) or a pull-request comment: the verdict, the
+//! budgets, the capacity and the key per-step figures.
+//!
+//! Every string from the summary goes through [`escape`]: pipes cannot split a table
+//! cell, `<`, `>` and `&` become entities so no HTML renders, Markdown punctuation is
+//! backslash-escaped so nothing turns into a link or emphasis, and newlines become
+//! spaces so a row stays one row.
+
+use super::html::format::{
+    format_duration, format_percent, measured_and_limit, ordered_steps, per_second, stage_label,
+};
+use super::{format_micros, Chart, ReportError, ReportFile, ReportWriter};
+use crate::slo::StageRef;
+use crate::summary::RunSummary;
+use std::fmt::Write as _;
+
+/// The report's file name inside the report folder.
+pub const FILE_NAME: &str = "summary.md";
+
+/// Writes `summary.md`, the short form of the report for CI pages and PR comments.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MarkdownSummary;
+
+impl ReportWriter for MarkdownSummary {
+    fn render(
+        &self,
+        summary: &RunSummary,
+        _charts: &[Chart],
+    ) -> Result<Vec<ReportFile>, ReportError> {
+        Ok(vec![ReportFile {
+            name: FILE_NAME.to_string(),
+            bytes: markdown(summary).into_bytes(),
+        }])
+    }
+}
+
+/// Makes text from a run safe inside a GFM table cell or a line of prose: it renders
+/// as exactly that text and never as HTML, a link, emphasis or another cell.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\r' => {
+                if chars.peek() != Some(&'\n') {
+                    out.push(' ');
+                }
+            }
+            '\n' | '\t' => out.push(' '),
+            '\\' | '|' | '`' | '*' | '_' | '[' | ']' | '~' | '#' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The whole document.
+fn markdown(summary: &RunSummary) -> String {
+    let judgement = &summary.judgement;
+    let verdicts = &judgement.verdicts;
+    let broken = verdicts.iter().filter(|v| !v.passed).count();
+    let mut md = String::new();
+
+    let (mark, word) = if broken == 0 {
+        ("✅", "PASS")
+    } else {
+        ("❌", "FAIL")
+    };
+    let _ = writeln!(md, "## {mark} {word}: {}", escape(&summary.scenario.name));
+    md.push('\n');
+    let verdict_detail = match (verdicts.len(), broken) {
+        (0, _) => "No budgets were set: nothing was gated.".to_string(),
+        (1, 0) => "The budget was met.".to_string(),
+        (n, 0) => format!("All {n} budgets were met."),
+        (n, b) => format!("{b} of {n} budget{} broken.", if n == 1 { "" } else { "s" }),
+    };
+    let _ = writeln!(
+        md,
+        "**{verdict_detail}** {} against {}, started {}.",
+        format_duration(summary.metrics.duration_secs),
+        escape(&summary.settings.target),
+        escape(&summary.settings.started_at)
+    );
+    if summary.interrupted {
+        md.push('\n');
+        md.push_str(
+            "> ⚠️ **Interrupted:** the run was stopped before its plan finished; every \
+             figure covers only part of it.\n",
+        );
+    }
+
+    if !verdicts.is_empty() {
+        md.push_str("\n### Budgets\n\n");
+        md.push_str("| rule | measured | limit | result |\n");
+        md.push_str("| --- | ---: | ---: | :---: |\n");
+        for v in verdicts {
+            let (measured, limit) = measured_and_limit(v);
+            let measured = match measured {
+                Some(m) => m,
+                None => format!(
+                    "not measured: {}",
+                    v.reason.as_deref().unwrap_or("no samples")
+                ),
+            };
+            let scope = match v.stage {
+                Some(i) => format!(
+                    " ({})",
+                    stage_label(i, super::html::format::stage_name(summary, i))
+                ),
+                None => String::new(),
+            };
+            let _ = writeln!(
+                md,
+                "| {}{} | {} | {} {} | {} |",
+                escape(&v.rule),
+                escape(&scope),
+                escape(&measured),
+                escape(&v.comparison),
+                escape(&limit),
+                if v.passed { "✅ pass" } else { "❌ fail" }
+            );
+        }
+    }
+
+    if let Some(c) = &judgement.capacity {
+        let describe = |s: &StageRef| {
+            format!(
+                "**{}** ({} users, {:.1} req/s)",
+                escape(&stage_label(s.stage, s.name.as_deref())),
+                s.users,
+                s.requests_per_sec
+            )
+        };
+        let mut line = match &c.last_passing {
+            Some(s) => format!("Last stage meeting every budget: {}", describe(s)),
+            None => "No stage met every budget".to_string(),
+        };
+        match &c.first_failing {
+            Some(s) => {
+                let _ = write!(line, "; first to break one: {}", describe(s));
+                if !c.broken_rules.is_empty() {
+                    let rules: Vec<String> = c.broken_rules.iter().map(|r| escape(r)).collect();
+                    let _ = write!(line, ", breaking {}", rules.join(", "));
+                }
+            }
+            None => line.push_str("; no stage broke a budget"),
+        }
+        let _ = writeln!(md, "\n**Capacity:** {line}.");
+    }
+
+    let names = ordered_steps(summary, &summary.metrics.steps);
+    if !names.is_empty() {
+        let seconds = summary.metrics.duration_secs;
+        md.push_str("\n### Steps\n\n");
+        md.push_str("| step | count | errors | p50 | p95 | p99 | req/s |\n");
+        md.push_str("| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        for name in names {
+            match summary.metrics.steps.get(name) {
+                Some(step) => {
+                    let h = &step.latency;
+                    let timed = h.count() > 0;
+                    let latency = |p: f64| {
+                        if timed {
+                            format_micros(h.percentile(p))
+                        } else {
+                            "–".to_string()
+                        }
+                    };
+                    let errors = if step.errors == 0 {
+                        "0".to_string()
+                    } else {
+                        format!("{} ({})", step.errors, format_percent(step.error_rate(), 0))
+                    };
+                    let _ = writeln!(
+                        md,
+                        "| {} | {} | {} | {} | {} | {} | {:.1} |",
+                        escape(name),
+                        step.count,
+                        errors,
+                        latency(50.0),
+                        latency(95.0),
+                        latency(99.0),
+                        per_second(step.count, seconds)
+                    );
+                }
+                None => {
+                    let _ = writeln!(md, "| {} | 0 | 0 | – | – | – | – |", escape(name));
+                }
+            }
+        }
+    }
+
+    let _ = writeln!(
+        md,
+        "\n<sub>{} · scenario {} · full report in report.html</sub>",
+        escape(&summary.tool),
+        escape(&summary.scenario.file)
+    );
+    md
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::html::fixture::{hostile_summary, sample_charts, sample_summary, HOSTILE};
+
+    fn render(summary: &RunSummary) -> String {
+        let files = MarkdownSummary
+            .render(summary, &sample_charts("x"))
+            .unwrap();
+        assert_eq!(files.len(), 1);
+        assert_eq!(files[0].name, "summary.md");
+        String::from_utf8(files[0].bytes.clone()).unwrap()
+    }
+
+    #[test]
+    fn snapshot() {
+        insta::assert_snapshot!(render(&sample_summary()));
+    }
+
+    #[test]
+    fn interrupted_snapshot() {
+        let mut summary = sample_summary();
+        summary.interrupted = true;
+        summary.judgement.capacity = None;
+        for v in &mut summary.judgement.verdicts {
+            v.passed = true;
+        }
+        insta::assert_snapshot!(render(&summary));
+    }
+
+    #[test]
+    fn escapes_table_breakers_and_html() {
+        assert_eq!(
+            escape("<script>alert(1)</script> | a\nb & [x](y)"),
+            "&lt;script&gt;alert(1)&lt;/script&gt; \\| a b &amp; \\[x\\](y)"
+        );
+        assert_eq!(escape("a\r\nb\rc"), "a b c");
+        assert_eq!(escape("a\\|b"), "a\\\\\\|b");
+    }
+
+    /// Pipes not preceded by an odd number of backslashes: GFM's cell separators.
+    fn unescaped_pipes(line: &str) -> usize {
+        line.char_indices()
+            .filter(|(i, c)| {
+                let backslashes = line[..*i].chars().rev().take_while(|b| *b == '\\').count();
+                *c == '|' && backslashes % 2 == 0
+            })
+            .count()
+    }
+
+    #[test]
+    fn hostile_text_cannot_render_html_or_break_rows() {
+        let md = render(&hostile_summary());
+        assert!(!md.contains("<script"), "raw <script in summary.md:\n{md}");
+        assert!(md.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert!(!HOSTILE.is_empty());
+        // Every table row keeps exactly its columns: no unescaped pipe slipped in.
+        let mut expected = 0;
+        for line in md.lines() {
+            if line.starts_with("### Budgets") {
+                expected = 5;
+            } else if line.starts_with("### Steps") {
+                expected = 8;
+            } else if line.starts_with('|') {
+                assert_eq!(
+                    unescaped_pipes(line),
+                    expected,
+                    "row has extra cells: {line}"
+                );
+            }
+        }
+    }
+}

@@ -7,6 +7,7 @@ use crate::exit::{AppError, Exit};
 use crate::metrics::Recorder;
 use crate::report::terminal;
 use crate::scenario::{load_scenario, Scenario};
+use crate::slo::{judge, load_budgets, Budget};
 use crate::summary::{
     FlowSetting, RunSettings, RunSummary, ScenarioInfo, StageSetting, SCHEMA_VERSION,
 };
@@ -23,6 +24,7 @@ pub async fn run(args: &RunArgs) -> Result<Exit, AppError> {
         )));
     }
     let scenario = load_scenario(&args.file, &|name| std::env::var(name).ok())?;
+    let budgets = load_budgets(&scenario)?;
     if let Some(url) = &args.target {
         target::parse_target_url(url)?;
     }
@@ -51,6 +53,7 @@ pub async fn run(args: &RunArgs) -> Result<Exit, AppError> {
     );
     let summary = measure(
         &scenario,
+        &budgets,
         args,
         &base_url,
         matches!(target, target::Target::Embedded(_)),
@@ -62,21 +65,32 @@ pub async fn run(args: &RunArgs) -> Result<Exit, AppError> {
     for line in terminal::failure_lines(&summary) {
         println!("  {line}");
     }
+    for line in terminal::verdict_lines(&summary) {
+        println!("{line}");
+    }
     write_files(&out_dir, &summary)?;
     if summary.interrupted {
         println!("interrupted: the figures cover only part of the plan");
     }
     println!("run files: {}", out_dir.display());
-    Ok(if summary.interrupted {
+    Ok(exit_for(&summary))
+}
+
+/// 130 when interrupted; otherwise 1 if any budget failed, 0 if all passed.
+pub fn exit_for(summary: &RunSummary) -> Exit {
+    if summary.interrupted {
         Exit::Interrupted
-    } else {
+    } else if summary.judgement.passed() {
         Exit::Passed
-    })
+    } else {
+        Exit::Failed
+    }
 }
 
 /// Runs the engine with the progress display and gathers the summary.
 async fn measure(
     scenario: &Scenario,
+    budgets: &[Budget],
     args: &RunArgs,
     base_url: &str,
     embedded: bool,
@@ -89,6 +103,9 @@ async fn measure(
     let outcome = engine::run_attack(scenario, &stages, base_url, recorder.clone()).await;
     progress.finish().await;
     outcome?;
+    let metrics = recorder.snapshot();
+    let stage_names: Vec<Option<String>> = stages.iter().map(|s| s.name.clone()).collect();
+    let judgement = judge(budgets, &metrics, &stage_names);
     Ok(RunSummary {
         schema_version: SCHEMA_VERSION,
         tool: format!("loadgate {}", env!("CARGO_PKG_VERSION")),
@@ -122,8 +139,8 @@ async fn measure(
         },
         interrupted: interrupt::was_interrupted(),
         step_order: scenario.metric_names(),
-        metrics: recorder.snapshot(),
-        judgement: Default::default(),
+        metrics,
+        judgement,
     })
 }
 

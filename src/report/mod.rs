@@ -55,6 +55,24 @@ pub trait ReportWriter {
     ) -> Result<Vec<ReportFile>, ReportError>;
 }
 
+/// Formats a budget figure in its unit: `12.3ms`, `0.012%`, `143.2/s`, `1000`.
+pub fn format_value(value: f64, unit: crate::slo::Unit) -> String {
+    use crate::slo::Unit;
+    match unit {
+        Unit::Micros => format_micros(value.round().max(0.0) as u64),
+        Unit::Fraction => {
+            let percent = value * 100.0;
+            if percent == 0.0 || percent >= 1.0 {
+                format!("{percent:.2}%")
+            } else {
+                format!("{percent:.3}%")
+            }
+        }
+        Unit::PerSecond => format!("{value:.1}/s"),
+        Unit::Count => format!("{value:.0}"),
+    }
+}
+
 /// Formats microseconds for people: `850µs`, `12.3ms`, `1.52s`.
 pub fn format_micros(micros: u64) -> String {
     if micros < 1_000 {

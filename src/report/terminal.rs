@@ -1,6 +1,6 @@
 //! The summary table printed when a run ends: one row per step, in scenario order.
 
-use super::format_micros;
+use super::{format_micros, format_value};
 use crate::summary::RunSummary;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, Table};
@@ -68,4 +68,54 @@ pub fn failure_lines(summary: &RunSummary) -> Vec<String> {
         }
     }
     lines
+}
+
+/// The verdict block: one line per budget, the capacity when stages were judged, and
+/// the overall result.
+pub fn verdict_lines(summary: &RunSummary) -> Vec<String> {
+    let judgement = &summary.judgement;
+    let mut lines = Vec::new();
+    if judgement.verdicts.is_empty() {
+        lines.push("SLO gate: no budgets (add `slo:` or `budgets:` to the scenario)".to_string());
+        return lines;
+    }
+    lines.push("SLO budgets:".to_string());
+    for v in &judgement.verdicts {
+        let mark = if v.passed { "PASS" } else { "FAIL" };
+        let measured = match (v.measured, &v.reason) {
+            (Some(m), _) => format!("measured {}", format_value(m, v.unit)),
+            (None, Some(reason)) => reason.clone(),
+            (None, None) => "not measured".to_string(),
+        };
+        lines.push(format!("  {mark}  {}  ({measured}; limit {} {})", v.rule, v.comparison, format_value(v.limit, v.unit)));
+    }
+    if let Some(capacity) = &judgement.capacity {
+        lines.push(capacity_line(capacity));
+    }
+    let failed = judgement.verdicts.iter().filter(|v| !v.passed).count();
+    lines.push(if failed == 0 {
+        format!("SLO gate: PASS (all {} budgets met)", judgement.verdicts.len())
+    } else {
+        format!("SLO gate: FAIL ({failed} of {} budgets broken)", judgement.verdicts.len())
+    });
+    lines
+}
+
+/// One sentence naming the capacity a multi-stage run measured.
+pub fn capacity_line(capacity: &crate::slo::Capacity) -> String {
+    let stage = |s: &crate::slo::StageRef| match &s.name {
+        Some(name) => format!("stage {} `{name}` ({} users, {:.1} req/s)", s.stage + 1, s.users, s.requests_per_sec),
+        None => format!("stage {} ({} users, {:.1} req/s)", s.stage + 1, s.users, s.requests_per_sec),
+    };
+    match (&capacity.last_passing, &capacity.first_failing) {
+        (Some(good), Some(bad)) => format!(
+            "Capacity: {} met every budget; {} broke {}",
+            stage(good),
+            stage(bad),
+            capacity.broken_rules.join("; ")
+        ),
+        (Some(good), None) => format!("Capacity: every stage met every budget, up to {}", stage(good)),
+        (None, Some(bad)) => format!("Capacity: already {} broke {}", stage(bad), capacity.broken_rules.join("; ")),
+        (None, None) => "Capacity: no loaded stage was judged".to_string(),
+    }
 }

@@ -1,8 +1,15 @@
-//! SLO budgets: the rules (`p95 < 200ms for http`), their evaluation against a run's
-//! measurements, and the verdicts that decide the exit code.
+//! SLO budgets: the rules (`p95 < 200ms for http`), where they come from, their
+//! evaluation against a run's measurements, and the verdicts that decide the exit code.
 //!
-//! - `verdict`: the result types written to `summary.json` and rendered by reports.
+//! - `rule`: the syntax; `budgets`: the budgets file and inline rules, checked against
+//!   the scenario; `evaluate`: verdicts, stage verdicts and capacity; `verdict`: the
+//!   result types written to `summary.json`.
 
+pub mod budgets;
+pub mod evaluate;
+pub mod rule;
 pub mod verdict;
 
+pub use budgets::{load_budgets, Budget};
+pub use evaluate::judge;
 pub use verdict::{Capacity, Judgement, StageRef, StageVerdicts, Unit, Verdict};

@@ -1,0 +1,120 @@
+//! Where a scenario's budgets come from: the budgets file named by `slo:` (each entry with
+//! the requirement it comes from, optionally limited to some scenarios) and inline
+//! `budgets:` rules. Every rule is checked against the scenario before anything runs: a
+//! step or stage it names must exist.
+
+use super::rule::{parse_rule, Rule, Scope, StageRef};
+use crate::scenario::reader::{join, parse_tree, Reader};
+use crate::scenario::{Diagnostic, Diagnostics, Position, Scenario};
+use std::path::Path;
+
+/// A budget ready to judge.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Budget {
+    /// The rule as written.
+    pub text: String,
+    /// The parsed rule.
+    pub rule: Rule,
+    /// The requirement it comes from.
+    pub source: Option<String>,
+    /// The 0-based stage it is limited to, resolved from the rule.
+    pub stage: Option<usize>,
+}
+
+/// Reads the budgets file and inline rules of `scenario`, reporting every problem.
+pub fn load_budgets(scenario: &Scenario) -> Result<Vec<Budget>, Diagnostics> {
+    let mut budgets = Vec::new();
+    let mut problems: Vec<Diagnostic> = Vec::new();
+    if let Some(file) = &scenario.slo_file {
+        match read_budget_file(file, scenario) {
+            Ok(found) => budgets.extend(found),
+            Err(Diagnostics(found)) => problems.extend(found),
+        }
+    }
+    for (index, (text, position)) in scenario.budgets.iter().enumerate() {
+        let field = format!("budgets[{index}]");
+        match check(text, None, scenario) {
+            Ok(budget) => budgets.push(budget),
+            Err(message) => problems.push(Diagnostic {
+                file: scenario.source.clone(),
+                position: *position,
+                field,
+                message,
+            }),
+        }
+    }
+    if problems.is_empty() {
+        Ok(budgets)
+    } else {
+        Err(Diagnostics(problems))
+    }
+}
+
+/// Parses `text` and resolves it against the scenario's steps and stages.
+fn check(text: &str, source: Option<String>, scenario: &Scenario) -> Result<Budget, String> {
+    let rule = parse_rule(text)?;
+    if let Scope::Steps(steps) = &rule.scope {
+        let known = scenario.metric_names();
+        for step in steps {
+            if !known.contains(step) {
+                return Err(format!(
+                    "`{text}`: scenario `{}` has no step `{step}` (its steps: {})",
+                    scenario.name,
+                    known.join(", ")
+                ));
+            }
+        }
+    }
+    let stage = match &rule.stage {
+        None => None,
+        Some(StageRef::Number(n)) if *n <= scenario.load.stages.len() => Some(n - 1),
+        Some(StageRef::Number(n)) => {
+            return Err(format!("`{text}`: there is no stage {n} (the scenario has {})", scenario.load.stages.len()))
+        }
+        Some(StageRef::Name(name)) => Some(
+            scenario
+                .load
+                .stages
+                .iter()
+                .position(|s| s.name.as_deref() == Some(name.as_str()))
+                .ok_or_else(|| format!("`{text}`: no stage is named `{name}`"))?,
+        ),
+    };
+    Ok(Budget { text: text.to_string(), rule, source, stage })
+}
+
+/// Reads a budgets file: `budgets:` entries of `{ rule, source, scenarios }`.
+fn read_budget_file(file: &Path, scenario: &Scenario) -> Result<Vec<Budget>, Diagnostics> {
+    let text = std::fs::read_to_string(file).map_err(|e| {
+        Diagnostics::whole_file(file, Position::default(), format!("cannot read the budgets file: {e}"))
+    })?;
+    let tree = parse_tree(file, &text)?;
+    let no_env = |_: &str| None;
+    let mut r = Reader::new(file, &no_env);
+    let mut budgets = Vec::new();
+    if let Some(top) = r.mapping(&tree, "", &["budgets"]) {
+        if let Some(items) = r.required(top, "", "budgets").and_then(|n| r.sequence(n, "budgets")) {
+            for (index, item) in items.iter().enumerate() {
+                let field = format!("budgets[{index}]");
+                let Some(entry) = r.mapping(item, &field, &["rule", "source", "scenarios"]) else { continue };
+                let source = entry.get_node("source").and_then(|n| r.string(n, &join(&field, "source")));
+                if let Some(only) = entry.get_node("scenarios") {
+                    let names: Vec<String> = match r.sequence(only, &join(&field, "scenarios")) {
+                        Some(list) => list.iter().filter_map(|n| r.string(n, &join(&field, "scenarios"))).collect(),
+                        None => continue,
+                    };
+                    if !names.contains(&scenario.name) {
+                        continue;
+                    }
+                }
+                let Some(rule_node) = r.required(entry, &field, "rule") else { continue };
+                let Some(text) = r.string(rule_node, &join(&field, "rule")) else { continue };
+                match check(&text, source, scenario) {
+                    Ok(budget) => budgets.push(budget),
+                    Err(message) => r.error(rule_node, &join(&field, "rule"), message),
+                }
+            }
+        }
+    }
+    r.finish(Some(budgets))
+}

@@ -26,6 +26,39 @@ pub enum Command {
         /// The scenario file.
         file: PathBuf,
     },
+    /// Re-render every report file of a run folder from its summary.json alone.
+    Report {
+        /// The run folder (or its summary.json).
+        dir: PathBuf,
+    },
+    /// Compare a run with a baseline (summary.json files or run folders); exit 1 on a
+    /// regression.
+    Compare {
+        /// The baseline run.
+        baseline: PathBuf,
+        /// The run to judge.
+        current: PathBuf,
+        /// How much worse counts as a regression.
+        #[command(flatten)]
+        tolerance: ToleranceArgs,
+    },
+}
+
+/// How much worse than the baseline counts as a regression.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ToleranceArgs {
+    /// Allowed worsening of p95, p99 and throughput, in percent.
+    #[arg(long, value_name = "PERCENT", default_value_t = 25.0)]
+    pub tolerance: f64,
+    /// Latency changes smaller than this are never a regression.
+    #[arg(long, value_name = "DURATION", default_value = "5ms")]
+    pub latency_floor: String,
+    /// Allowed rise in error rate, in percentage points.
+    #[arg(long, value_name = "POINTS", default_value_t = 0.1)]
+    pub error_rate_tolerance: f64,
+    /// How sure (share of resamples, 0.5–0.999) before flagging a regression.
+    #[arg(long, value_name = "LEVEL", default_value_t = 0.95)]
+    pub confidence: f64,
 }
 
 /// Options of `loadgate run`.
@@ -43,4 +76,11 @@ pub struct RunArgs {
     /// Multiply every stage's duration, e.g. 0.1 to run a scenario ten times faster.
     #[arg(long, value_name = "F", default_value_t = 1.0)]
     pub time_scale: f64,
+    /// Compare with this earlier run (summary.json or run folder); a regression fails
+    /// the run.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// How much worse than the baseline counts as a regression.
+    #[command(flatten)]
+    pub tolerance: ToleranceArgs,
 }

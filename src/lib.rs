@@ -7,7 +7,8 @@
 //! # Layout
 //!
 //! - [`cli`]: clap definitions; [`exit`]: exit codes and the top-level error;
-//! - [`run`], [`validate`]: the subcommands' pipelines;
+//! - [`run`], [`validate`], [`rerender`]: the subcommands' pipelines;
+//! - [`compare`]: baseline comparison that tells regressions from noise;
 //! - [`scenario`]: the YAML format, checked into a [`scenario::Scenario`] with
 //!   file:line:column errors;
 //! - [`engine`]: scenarios as Goose scenarios, HTTP and WebSocket steps;
@@ -18,11 +19,13 @@
 //! - [`report`]: the terminal table and report files.
 
 pub mod cli;
+pub mod compare;
 pub mod engine;
 pub mod exit;
 pub mod metrics;
 pub mod progress;
 pub mod report;
+pub mod rerender;
 pub mod run;
 pub mod scenario;
 pub mod slo;

@@ -30,5 +30,11 @@ async fn dispatch(cli: Cli) -> Result<Exit, AppError> {
     match cli.command {
         Command::Run(args) => loadgate::run::run(&args).await,
         Command::Validate { file } => loadgate::validate::validate(&file),
+        Command::Report { dir } => loadgate::rerender::rerender(&dir),
+        Command::Compare {
+            baseline,
+            current,
+            tolerance,
+        } => loadgate::compare::command::compare_command(&baseline, &current, &tolerance),
     }
 }

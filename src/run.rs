@@ -2,10 +2,12 @@
 //! scenario → target → engine (with live progress) → metrics → summary and files.
 
 use crate::cli::RunArgs;
+use crate::compare::command::{comparison_lines, read_run};
+use crate::compare::{compare, Tolerance};
 use crate::engine::{self, interrupt, plan};
 use crate::exit::{AppError, Exit};
 use crate::metrics::Recorder;
-use crate::report::terminal;
+use crate::report::{terminal, write_run_folder};
 use crate::scenario::{load_scenario, Scenario};
 use crate::slo::{judge, load_budgets, Budget};
 use crate::summary::{
@@ -25,6 +27,8 @@ pub async fn run(args: &RunArgs) -> Result<Exit, AppError> {
     }
     let scenario = load_scenario(&args.file, &|name| std::env::var(name).ok())?;
     let budgets = load_budgets(&scenario)?;
+    let tolerance = Tolerance::try_from(&args.tolerance)?;
+    let baseline = args.baseline.as_deref().map(read_run).transpose()?;
     if let Some(url) = &args.target {
         target::parse_target_url(url)?;
     }
@@ -60,7 +64,8 @@ pub async fn run(args: &RunArgs) -> Result<Exit, AppError> {
     )
     .await;
     target.stop().await;
-    let summary = summary?;
+    let mut summary = summary?;
+    summary.comparison = baseline.map(|b| compare(&b, &summary, tolerance));
     println!("{}", terminal::step_table(&summary));
     for line in terminal::failure_lines(&summary) {
         println!("  {line}");
@@ -68,7 +73,12 @@ pub async fn run(args: &RunArgs) -> Result<Exit, AppError> {
     for line in terminal::verdict_lines(&summary) {
         println!("{line}");
     }
-    write_files(&out_dir, &summary)?;
+    if let Some(comparison) = &summary.comparison {
+        for line in comparison_lines(comparison) {
+            println!("{line}");
+        }
+    }
+    write_run_folder(&out_dir, &summary)?;
     if summary.interrupted {
         println!("interrupted: the figures cover only part of the plan");
     }
@@ -80,7 +90,7 @@ pub async fn run(args: &RunArgs) -> Result<Exit, AppError> {
 pub fn exit_for(summary: &RunSummary) -> Exit {
     if summary.interrupted {
         Exit::Interrupted
-    } else if summary.judgement.passed() {
+    } else if summary.judgement.passed() && summary.comparison.as_ref().is_none_or(|c| c.passed()) {
         Exit::Passed
     } else {
         Exit::Failed
@@ -141,6 +151,7 @@ async fn measure(
         step_order: scenario.metric_names(),
         metrics,
         judgement,
+        comparison: None,
     })
 }
 
@@ -148,14 +159,4 @@ async fn measure(
 fn default_out_dir(scenario: &Scenario) -> PathBuf {
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
     Path::new("reports").join(format!("{}-{stamp}", scenario.name))
-}
-
-/// Writes the run's files.
-fn write_files(dir: &Path, summary: &RunSummary) -> Result<(), AppError> {
-    let path = dir.join("summary.json");
-    let json = serde_json::to_vec_pretty(summary).map_err(|e| AppError::Io {
-        path: path.clone(),
-        source: e.into(),
-    })?;
-    std::fs::write(&path, json).map_err(|source| AppError::Io { path, source })
 }

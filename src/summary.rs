@@ -28,6 +28,69 @@ pub struct RunSummary {
     pub metrics: RunMetrics,
     /// The budgets' verdicts and, for multi-stage runs, the capacity.
     pub judgement: Judgement,
+    /// The comparison with `--baseline`, when one was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<crate::compare::Comparison>,
+}
+
+/// Why a summary.json cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SummaryError {
+    /// The file could not be read.
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// The file is not a loadgate summary of this schema.
+    #[error("{path}: not a loadgate summary.json (schema {SCHEMA_VERSION}): {reason}")]
+    Invalid {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl RunSummary {
+    /// Reads `path` (a summary.json, or a run folder holding one), checking the schema.
+    pub fn read(path: &std::path::Path) -> Result<Self, SummaryError> {
+        let file = if path.is_dir() {
+            path.join("summary.json")
+        } else {
+            path.to_path_buf()
+        };
+        let text = std::fs::read_to_string(&file).map_err(|source| SummaryError::Read {
+            path: file.clone(),
+            source,
+        })?;
+        let version: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| SummaryError::Invalid {
+                path: file.clone(),
+                reason: e.to_string(),
+            })?;
+        match version.get("schema_version").and_then(|v| v.as_u64()) {
+            Some(v) if v == u64::from(SCHEMA_VERSION) => {}
+            Some(v) => {
+                return Err(SummaryError::Invalid {
+                    path: file,
+                    reason: format!("it has schema version {v}"),
+                })
+            }
+            None => {
+                return Err(SummaryError::Invalid {
+                    path: file,
+                    reason: "no schema_version".into(),
+                })
+            }
+        }
+        serde_json::from_value(version).map_err(|e| SummaryError::Invalid {
+            path: file,
+            reason: e.to_string(),
+        })
+    }
 }
 
 /// The scenario's identity.

@@ -110,9 +110,12 @@ fn build(
 ) -> Result<reqwest::RequestBuilder, Failure> {
     let unset = |e: UnsetVariable| Failure::new(FailureKind::VariableUnset, e.to_string());
     let path = step.path.render(&state.vars).map_err(unset)?;
-    let url = user
-        .build_url(&path)
-        .map_err(|e| Failure::new(FailureKind::Transport, format!("bad URL `{path}`: {e}")))?;
+    let url = user.build_url(&path).map_err(|_| {
+        Failure::new(
+            FailureKind::Transport,
+            "the step's path does not make a valid URL",
+        )
+    })?;
     goose_method_from_method(step.method.clone())
         .map_err(|e| Failure::new(FailureKind::Transport, format!("{e}")))?;
     let mut request = user

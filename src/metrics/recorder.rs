@@ -9,7 +9,7 @@ use super::snapshot::{
     FailureCount, RunMetrics, SecondSample, StageMetrics, StepKind, StepMetrics,
 };
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// What one step attempt produced.
@@ -49,7 +49,9 @@ struct State {
 
 /// Shared by all users of a run (behind an `Arc`).
 pub struct Recorder {
-    start: Instant,
+    /// Set when the first user starts: Goose builds every user's HTTP client before the
+    /// test plan begins, and the stage clock must match the plan, not that set-up.
+    start: OnceLock<Instant>,
     stage_ends: Vec<Duration>,
     state: Mutex<State>,
     users: AtomicU64,
@@ -78,7 +80,7 @@ impl Recorder {
             ..Default::default()
         };
         Recorder {
-            start: Instant::now(),
+            start: OnceLock::new(),
             stage_ends,
             state: Mutex::new(State {
                 metrics,
@@ -96,6 +98,11 @@ impl Recorder {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// Time since the first user started (zero before that).
+    fn elapsed(&self) -> Duration {
+        self.start.get().map(Instant::elapsed).unwrap_or_default()
+    }
+
     fn stage_at(&self, elapsed: Duration) -> usize {
         self.stage_ends
             .iter()
@@ -105,7 +112,7 @@ impl Recorder {
 
     /// Records one attempt of `step`.
     pub fn record(&self, step: &str, kind: StepKind, sample: Sample) {
-        let elapsed = self.start.elapsed();
+        let elapsed = self.elapsed();
         let stage = self.stage_at(elapsed);
         let second = elapsed.as_secs();
         let (users, ws_open) = (
@@ -161,7 +168,7 @@ impl Recorder {
     /// Notes the current users and sockets in this second even when nothing completes,
     /// so charts show load during a stall; the progress display calls it on each tick.
     pub fn tick(&self) {
-        let second = self.start.elapsed().as_secs();
+        let second = self.elapsed().as_secs();
         let (users, ws_open) = (
             self.users.load(Ordering::Relaxed),
             self.ws_open.load(Ordering::Relaxed),
@@ -177,6 +184,7 @@ impl Recorder {
 
     /// A user began (its setup runs next).
     pub fn user_started(&self) {
+        self.start.get_or_init(Instant::now);
         let now = self.users.fetch_add(1, Ordering::Relaxed) + 1;
         let mut state = self.lock();
         state.metrics.peak_users = state.metrics.peak_users.max(now);
@@ -205,7 +213,7 @@ impl Recorder {
 
     /// What the progress display shows.
     pub fn live(&self) -> LiveView {
-        let elapsed = self.start.elapsed();
+        let elapsed = self.elapsed();
         let state = self.lock();
         let now = elapsed.as_secs();
         let window: Vec<&SecondSample> = state
@@ -232,7 +240,7 @@ impl Recorder {
 
     /// Everything measured so far, with gaps in the per-second series filled.
     pub fn snapshot(&self) -> RunMetrics {
-        let elapsed = self.start.elapsed();
+        let elapsed = self.elapsed();
         let state = self.lock();
         let mut metrics = state.metrics.clone();
         metrics.duration_secs = elapsed.as_secs_f64();

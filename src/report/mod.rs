@@ -6,6 +6,7 @@
 
 pub mod charts;
 pub mod html;
+pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod terminal;
@@ -109,4 +110,23 @@ pub fn write_report(
         names.push(file.name);
     }
     Ok(names)
+}
+
+/// Every format loadgate writes into a run folder.
+pub fn writers() -> Vec<Box<dyn ReportWriter>> {
+    vec![Box::new(json::JsonSummary)]
+}
+
+/// Renders the charts once and writes every format into `dir`.
+pub fn write_run_folder(
+    dir: &Path,
+    summary: &RunSummary,
+) -> Result<Vec<String>, crate::exit::AppError> {
+    let charts: Vec<Chart> = Vec::new();
+    let writers = writers();
+    let refs: Vec<&dyn ReportWriter> = writers.iter().map(|w| w.as_ref()).collect();
+    write_report(dir, summary, &refs, &charts).map_err(|source| crate::exit::AppError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })
 }

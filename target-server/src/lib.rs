@@ -37,6 +37,8 @@
 //! - `time`: clock and RFC 3339 formatting.
 //! - [`cli`]: the command-line flags of the `target-server` binary.
 
+#![warn(missing_docs)]
+
 pub mod cli;
 pub mod config;
 pub mod error;

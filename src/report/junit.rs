@@ -84,7 +84,7 @@ fn attr<'a>(key: &'a str, value: &str) -> Attribute<'a> {
 
 /// Element text, escaped.
 fn text(content: &str) -> BytesText<'static> {
-    BytesText::new(xml_chars(content)).into_owned()
+    BytesText::new(&xml_chars(content)).into_owned()
 }
 
 /// Seconds as JUnit writes them.
@@ -302,7 +302,9 @@ mod tests {
                 let a = a.expect("well-formed attribute");
                 (
                     String::from_utf8(a.key.as_ref().to_vec()).unwrap(),
-                    a.unescape_value().expect("escaped value").into_owned(),
+                    a.normalized_value(quick_xml::XmlVersion::Explicit1_0)
+                        .expect("escaped value")
+                        .into_owned(),
                 )
             })
             .collect()

@@ -84,7 +84,7 @@ fn markdown(summary: &RunSummary) -> String {
     };
     let _ = writeln!(
         md,
-        "**{verdict_detail}** {} against {}, started {}.",
+        "**{verdict_detail}** Ran {} against {}, starting {}.",
         format_duration(summary.metrics.duration_secs),
         escape(&summary.settings.target),
         escape(&summary.settings.started_at)

@@ -237,57 +237,59 @@ pub fn sample_summary() -> RunSummary {
             "error_rate < 1%".to_string(),
         ],
     };
-    RunSummary {
-        schema_version: crate::summary::SCHEMA_VERSION,
-        tool: "loadgate 0.1.0".to_string(),
-        scenario: ScenarioInfo {
-            name: "chat-baseline".to_string(),
-            description: Some("Log in, list rooms, chat over WebSocket.".to_string()),
-            file: "scenarios/chat-baseline.yaml".to_string(),
-        },
-        settings: RunSettings {
-            target: "http://127.0.0.1:8080".to_string(),
-            embedded_target: true,
-            time_scale: 1.0,
-            stages: plan
-                .iter()
-                .map(|(name, users, duration, _, _)| StageSetting {
-                    name: Some(name.to_string()),
-                    users: *users,
-                    duration_secs: *duration as u64,
-                })
-                .collect(),
-            flows: vec![
-                FlowSetting {
-                    name: "chatter".to_string(),
-                    weight: 3,
-                },
-                FlowSetting {
-                    name: "lurker".to_string(),
-                    weight: 1,
-                },
-            ],
-            started_at: "2025-01-15T10:00:00Z".to_string(),
-            finished_at: "2025-01-15T10:02:00Z".to_string(),
-        },
-        interrupted: false,
-        step_order: [
-            "login",
-            "list-rooms",
-            "ws-connect",
-            "send-message",
-            "receive-echo",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect(),
-        metrics,
-        judgement: Judgement {
-            verdicts,
-            stages,
-            capacity: Some(capacity),
-        },
-    }
+    // Start from the charts' fixture so fields added to the summary later get their
+    // defaults there; every field the reports show is set here.
+    let mut summary = crate::report::charts::fixture::sample_summary();
+    summary.schema_version = crate::summary::SCHEMA_VERSION;
+    summary.tool = "loadgate 0.1.0".to_string();
+    summary.scenario = ScenarioInfo {
+        name: "chat-baseline".to_string(),
+        description: Some("Log in, list rooms, chat over WebSocket.".to_string()),
+        file: "scenarios/chat-baseline.yaml".to_string(),
+    };
+    summary.settings = RunSettings {
+        target: "http://127.0.0.1:8080".to_string(),
+        embedded_target: true,
+        time_scale: 1.0,
+        stages: plan
+            .iter()
+            .map(|(name, users, duration, _, _)| StageSetting {
+                name: Some(name.to_string()),
+                users: *users,
+                duration_secs: *duration as u64,
+            })
+            .collect(),
+        flows: vec![
+            FlowSetting {
+                name: "chatter".to_string(),
+                weight: 3,
+            },
+            FlowSetting {
+                name: "lurker".to_string(),
+                weight: 1,
+            },
+        ],
+        started_at: "2025-01-15T10:00:00Z".to_string(),
+        finished_at: "2025-01-15T10:02:00Z".to_string(),
+    };
+    summary.interrupted = false;
+    summary.step_order = [
+        "login",
+        "list-rooms",
+        "ws-connect",
+        "send-message",
+        "receive-echo",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    summary.metrics = metrics;
+    summary.judgement = Judgement {
+        verdicts,
+        stages,
+        capacity: Some(capacity),
+    };
+    summary
 }
 
 /// The sample run, interrupted, with [`HOSTILE`] in every string a user or a server

@@ -31,3 +31,30 @@ fn unavailable(reason: String) -> Response {
     )
         .into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ServerConfig;
+    use crate::db::Db;
+
+    #[tokio::test]
+    async fn ok_while_the_database_answers_503_once_it_fails() {
+        let db = Db::open(None, 1).unwrap();
+        let state = AppState::new(ServerConfig::default(), db.clone());
+        assert_eq!(health(State(state.clone())).await.status(), StatusCode::OK);
+
+        // Break the table the health query reads.
+        db.write(|conn| conn.execute_batch("DROP TABLE bots"))
+            .await
+            .unwrap();
+        let response = health(State(state)).await;
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let body = axum::body::to_bytes(response.into_body(), 1024)
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["status"], "unavailable");
+        assert!(body["error"].as_str().unwrap().contains("bots"), "{body}");
+    }
+}

@@ -114,7 +114,13 @@ pub fn write_report(
 
 /// Every format loadgate writes into a run folder.
 pub fn writers() -> Vec<Box<dyn ReportWriter>> {
-    vec![Box::new(json::JsonSummary)]
+    vec![
+        Box::new(json::JsonSummary),
+        Box::new(charts::PngCharts),
+        Box::new(html::HtmlReport),
+        Box::new(markdown::MarkdownSummary),
+        Box::new(junit::JunitReport),
+    ]
 }
 
 /// Renders the charts once and writes every format into `dir`.
@@ -122,11 +128,13 @@ pub fn write_run_folder(
     dir: &Path,
     summary: &RunSummary,
 ) -> Result<Vec<String>, crate::exit::AppError> {
-    let charts: Vec<Chart> = Vec::new();
-    let writers = writers();
-    let refs: Vec<&dyn ReportWriter> = writers.iter().map(|w| w.as_ref()).collect();
-    write_report(dir, summary, &refs, &charts).map_err(|source| crate::exit::AppError::Io {
+    let io = |source| crate::exit::AppError::Io {
         path: dir.to_path_buf(),
         source,
-    })
+    };
+    let charts =
+        charts::render_charts(summary).map_err(|e| io(std::io::Error::other(e.to_string())))?;
+    let writers = writers();
+    let refs: Vec<&dyn ReportWriter> = writers.iter().map(|w| w.as_ref()).collect();
+    write_report(dir, summary, &refs, &charts).map_err(io)
 }

@@ -2,6 +2,7 @@
 //! pieces all four charts draw the same way (header, legend row, "no data" note), so the
 //! charts look like one family.
 
+use super::typeset::TextBackend;
 use super::{font, style, CHART_HEIGHT, CHART_WIDTH};
 use crate::report::ReportError;
 use plotters::coord::Shift;
@@ -10,7 +11,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// The area a chart draws into.
-pub(crate) type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
+pub(crate) type Area<'a> = DrawingArea<TextBackend<'a>, Shift>;
 
 /// What drawing code returns; plotters' errors are boxed and turned into a
 /// [`ReportError`] naming the chart.
@@ -27,7 +28,7 @@ pub(crate) fn render_png(
     file_name: &str,
     draw: impl FnOnce(&Area) -> DrawResult,
 ) -> Result<Vec<u8>, ReportError> {
-    font::ensure_registered()?;
+    let faces = font::faces()?;
     let error = |reason: String| ReportError {
         what: file_name.to_string(),
         reason,
@@ -35,7 +36,8 @@ pub(crate) fn render_png(
     let (width, height) = (CHART_WIDTH, CHART_HEIGHT);
     let mut rgb = vec![255u8; width as usize * height as usize * 3];
     let drawn = catch_unwind(AssertUnwindSafe(|| -> DrawResult {
-        let root = BitMapBackend::with_buffer(&mut rgb, (width, height)).into_drawing_area();
+        let bitmap = BitMapBackend::with_buffer(&mut rgb, (width, height));
+        let root = TextBackend::new(bitmap, faces).into_drawing_area();
         root.fill(&style::BACKGROUND)?;
         draw(&root)?;
         root.present()?;
@@ -138,11 +140,11 @@ pub(crate) struct LegendEntry {
 }
 
 impl LegendEntry {
-    /// An entry with `label` (cut if very long).
+    /// An entry with `label` (cut if very long; step names should already be cut).
     pub fn new(swatch: Swatch, label: &str) -> Self {
         LegendEntry {
             swatch,
-            label: style::shorten(label, style::MAX_NAME_CHARS),
+            label: style::shorten(label, 64),
         }
     }
 }

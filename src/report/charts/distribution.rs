@@ -3,18 +3,15 @@
 //! percentile in a table cannot show.
 
 use super::canvas::{self, text, Area, DrawResult, LegendEntry, Swatch};
+use super::nines::{nines_end, percentile, percentile_label, NinesAxis};
 use super::{style, Chart, LATENCY_DISTRIBUTION};
 use crate::metrics::LatencyHistogram;
 use crate::report::{format_micros, ReportError};
 use crate::summary::RunSummary;
-use plotters::coord::ranged1d::BindKeyPoints;
 use plotters::prelude::*;
 
 /// Up to this many steps get a curve each; with more, one curve shows all steps merged.
 pub const MAX_CURVES: usize = 8;
-
-/// The rightmost percentile drawn: p99.999.
-const MAX_NINES: f64 = 5.0;
 
 /// Points per "nine" along each curve.
 const POINTS_PER_NINE: f64 = 100.0;
@@ -71,14 +68,22 @@ fn curves(summary: &RunSummary) -> (Vec<Curve>, bool) {
         for (_, h) in &steps {
             all.merge(h);
         }
-        let label = format!("all {} steps merged (n={})", steps.len(), all.count());
+        let label = format!(
+            "all {} steps merged (n={})",
+            steps.len(),
+            style::count_tick(all.count() as f64)
+        );
         return (vec![curve(label, style::BLUE, &all)], true);
     }
     let curves = steps
         .iter()
         .enumerate()
         .map(|(i, (name, h))| {
-            let label = format!("{} (n={})", style::step_name(name), h.count());
+            let label = format!(
+                "{} (n={})",
+                style::step_name(name),
+                style::count_tick(h.count() as f64)
+            );
             curve(label, style::SERIES[i % style::SERIES.len()], h)
         })
         .collect();
@@ -103,26 +108,6 @@ fn curve(label: String, color: RGBColor, h: &LatencyHistogram) -> Curve {
     }
 }
 
-/// How far right a curve of `count` samples goes.
-fn nines_end(count: u64) -> f64 {
-    (count.max(1) as f64).log10().clamp(1.0, MAX_NINES)
-}
-
-/// Nines → percentile: 1 → 90, 2 → 99, 3 → 99.9.
-fn percentile(nines: f64) -> f64 {
-    100.0 * (1.0 - 10f64.powf(-nines))
-}
-
-/// `p50`, `p99.9`, `min`.
-fn percentile_label(nines: f64) -> String {
-    if nines <= 0.0 {
-        return "min".to_string();
-    }
-    let p = format!("{:.3}", percentile(nines));
-    let p = p.trim_end_matches('0').trim_end_matches('.');
-    format!("p{p}")
-}
-
 fn draw(root: &Area, summary: &RunSummary, curves: &[Curve], merged: bool) -> DrawResult {
     let what = if merged {
         "all steps merged"
@@ -130,7 +115,7 @@ fn draw(root: &Area, summary: &RunSummary, curves: &[Curve], merged: bool) -> Dr
         "one curve per step"
     };
     let subtitle = format!(
-        "{} · latency at each percentile over the whole run, {what} · each grid step right is 10× rarer",
+        "{} · latency at each percentile over the whole run, {what}",
         style::shorten(&summary.scenario.name, 60)
     );
     let area = canvas::header(root, "Latency distribution", &subtitle)?;
@@ -146,20 +131,12 @@ fn draw(root: &Area, summary: &RunSummary, curves: &[Curve], merged: bool) -> Dr
     let x_end = curves
         .iter()
         .filter_map(|c| c.points.last().map(|p| p.0))
-        .fold(1.0, f64::max)
-        .ceil();
+        .fold(1.0, f64::max);
     let y_max = curves
         .iter()
         .flat_map(|c| c.points.iter().map(|p| p.1))
         .fold(0.0, f64::max);
-    let mut ticks = vec![0.0, 2f64.log10(), 1.0, 20f64.log10()];
-    let mut whole = 2.0;
-    while whole <= x_end {
-        ticks.push(whole);
-        whole += 1.0;
-    }
-    ticks.retain(|t| *t <= x_end);
-    let x_axis = (0.0..x_end).with_key_points(ticks);
+    let x_axis = NinesAxis::new(x_end);
     let mut chart = ChartBuilder::on(&area)
         .margin_left(16)
         .margin_right(40)
@@ -172,7 +149,7 @@ fn draw(root: &Area, summary: &RunSummary, curves: &[Curve], merged: bool) -> Dr
         .configure_mesh()
         .x_labels(12)
         .y_labels(8)
-        .x_desc("percentile")
+        .x_desc("percentile (log scale: p90, p99 and p99.9 are equally spaced)")
         .y_desc("latency (ms)")
         .x_label_formatter(&|v| percentile_label(*v))
         .y_label_formatter(&|v| style::ms_tick(*v))
@@ -220,25 +197,4 @@ fn alt_text(summary: &RunSummary, merged: bool) -> String {
         "Latency by percentile on a log scale of nines, {shape}. {}.",
         parts.join("; ")
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn labels_percentiles_on_the_nines_scale() {
-        assert_eq!(percentile_label(0.0), "min");
-        assert_eq!(percentile_label(2f64.log10()), "p50");
-        assert_eq!(percentile_label(1.0), "p90");
-        assert_eq!(percentile_label(20f64.log10()), "p95");
-        assert_eq!(percentile_label(3.0), "p99.9");
-    }
-
-    #[test]
-    fn curves_stop_where_the_samples_do() {
-        assert_eq!(nines_end(1), 1.0);
-        assert_eq!(nines_end(1_000), 3.0);
-        assert_eq!(nines_end(u64::MAX), MAX_NINES);
-    }
 }

@@ -2,10 +2,13 @@
 //! no system fonts at all (containers, CI runners).
 //!
 //! Noto Sans comes from the `notosans` crate (the font is under the SIL Open Font License
-//! 1.1, shipped with that crate). It is registered with plotters once, under every generic
-//! family name plotters may ask for, so no lookup can fall through to the system.
+//! 1.1, shipped with that crate). It is parsed once; `typeset` draws all text with it, and
+//! it is also registered with plotters under every generic family name, so plotters'
+//! own text measuring (axis label areas) uses the same metrics and never looks for a
+//! system font.
 
 use crate::report::ReportError;
+use ab_glyph::FontRef;
 use plotters::style::{register_font, FontStyle};
 use std::sync::OnceLock;
 
@@ -15,24 +18,42 @@ pub(crate) const FAMILY: &str = "sans-serif";
 /// Generic names plotters' defaults use; each maps to the bundled face.
 const FAMILIES: [&str; 3] = ["sans-serif", "serif", "monospace"];
 
-/// Registers the bundled face once per process; later calls return the first outcome.
-pub(crate) fn ensure_registered() -> Result<(), ReportError> {
-    static OUTCOME: OnceLock<Result<(), String>> = OnceLock::new();
-    OUTCOME
-        .get_or_init(register_all)
-        .clone()
+/// The two weights the charts use.
+#[derive(Debug)]
+pub(crate) struct Faces {
+    /// Labels, ticks, legends.
+    pub regular: FontRef<'static>,
+    /// Titles.
+    pub bold: FontRef<'static>,
+}
+
+/// The parsed faces, registered with plotters on first use; later calls return the
+/// first outcome.
+pub(crate) fn faces() -> Result<&'static Faces, ReportError> {
+    static FACES: OnceLock<Result<Faces, String>> = OnceLock::new();
+    FACES
+        .get_or_init(load)
+        .as_ref()
         .map_err(|reason| ReportError {
             what: "charts".to_string(),
-            reason,
+            reason: reason.clone(),
         })
 }
 
-fn register_all() -> Result<(), String> {
+fn load() -> Result<Faces, String> {
+    let parse = |bytes: &'static [u8], which: &str| {
+        FontRef::try_from_slice(bytes)
+            .map_err(|_| format!("the bundled Noto Sans {which} font does not parse"))
+    };
+    let faces = Faces {
+        regular: parse(notosans::REGULAR_TTF, "Regular")?,
+        bold: parse(notosans::BOLD_TTF, "Bold")?,
+    };
     for family in FAMILIES {
         register_font(family, FontStyle::Normal, notosans::REGULAR_TTF)
-            .map_err(|_| "the bundled Noto Sans Regular font does not parse".to_string())?;
+            .map_err(|_| "plotters rejected the bundled Regular font".to_string())?;
         register_font(family, FontStyle::Bold, notosans::BOLD_TTF)
-            .map_err(|_| "the bundled Noto Sans Bold font does not parse".to_string())?;
+            .map_err(|_| "plotters rejected the bundled Bold font".to_string())?;
     }
-    Ok(())
+    Ok(faces)
 }

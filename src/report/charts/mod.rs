@@ -8,7 +8,8 @@
 //!
 //! - `latency_time`, `throughput`, `distribution`, `p95_steps`: one chart each;
 //! - `timeline`, `stages`: the time axis and stage bands the over-time charts share;
-//! - `canvas`, `style`, `font`: bitmap → PNG, header, legend, colours, the typeface;
+//! - `canvas`, `style`: bitmap → PNG, header, legend, colours;
+//! - `font`, `typeset`: the bundled typeface and the text rendering that uses it;
 //! - [`fixture`]: a synthetic run for tests and examples.
 
 mod canvas;
@@ -16,11 +17,13 @@ mod distribution;
 pub mod fixture;
 mod font;
 mod latency_time;
+mod nines;
 mod p95_steps;
 mod stages;
 mod style;
 mod throughput;
 mod timeline;
+mod typeset;
 
 #[cfg(test)]
 mod tests;

@@ -58,7 +58,7 @@ impl Row {
             label.push_str(&format!(
                 "  (budget {} {})",
                 tight.comparison,
-                format_micros(tight.micros.round() as u64)
+                style::limit_label(tight.micros)
             ));
         }
         label
@@ -190,7 +190,7 @@ fn draw(root: &Area, summary: &RunSummary, rows: &[Row]) -> DrawResult {
     for row in rows {
         name_width = name_width.max(canvas::text_width(&area, &row.name, &name_style)?);
     }
-    let value_style = text(13.0, &style::INK);
+    let value_style = text(14.0, &style::INK);
     let max_ms = rows
         .iter()
         .flat_map(|r| {
@@ -238,31 +238,44 @@ fn draw(root: &Area, summary: &RunSummary, rows: &[Row]) -> DrawResult {
             HPos::Right,
             VPos::Center,
         )?;
-        let mut label_x = 0.0f64;
+        let mut candidates = vec![0.0f64];
         if let Some(p95) = row.p95 {
             let ms = p95 as f64 / 1_000.0;
             chart.draw_series(std::iter::once(Rectangle::new(
                 [(0.0, low), (ms, high)],
                 row.color().filled(),
             )))?;
-            label_x = ms;
+            candidates[0] = ms;
         }
+        let mut markers = Vec::new();
         for mark in &row.marks {
             let ms = mark.micros / 1_000.0;
             chart.draw_series(std::iter::once(PathElement::new(
                 vec![(ms, top - 0.9), (ms, top - 0.1)],
                 style::INK.stroke_width(3),
             )))?;
-            label_x = label_x.max(ms);
+            markers.push(chart.backend_coord(&(ms, middle)).0);
+            candidates.push(ms);
         }
+        // Right after the bar, unless a budget marker would cut through the text; then
+        // right after the first marker that leaves the text clear.
         let value = row.value_label();
         let width = canvas::text_width(&area, &value, &value_style)? as i32;
-        let at = chart.backend_coord(&(label_x, middle));
-        let x = (at.0 + 8).min(plot_right - width - 4);
+        let bar_end = chart.backend_coord(&(candidates[0], middle)).0 + 8;
+        candidates.sort_by(f64::total_cmp);
+        let y = chart.backend_coord(&(0.0, middle)).1;
+        let clear = |x: i32| !markers.iter().any(|m| *m >= x - 6 && *m <= x + width + 6);
+        let x = candidates
+            .iter()
+            .map(|ms| chart.backend_coord(&(*ms, middle)).0 + 8)
+            .filter(|x| *x >= bar_end)
+            .find(|x| clear(*x))
+            .unwrap_or_else(|| markers.iter().copied().max().unwrap_or(0) + 8)
+            .min(plot_right - width - 4);
         canvas::label(
             &area,
             &value,
-            (x - base_x, at.1 - base_y),
+            (x - base_x, y - base_y),
             &value_style,
             HPos::Left,
             VPos::Center,

@@ -3,6 +3,7 @@
 
 use super::canvas::{text, DrawResult};
 use super::style;
+use super::typeset::TextBackend;
 use crate::summary::RunSummary;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
@@ -74,7 +75,7 @@ pub(crate) fn bands_end(bands: &[Band]) -> f64 {
 
 /// A chart whose x axis is seconds and y axis is a plain number.
 pub(crate) type TimeChart<'a, 'b> =
-    ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+    ChartContext<'a, TextBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
 /// Shades every other band, draws the boundaries and writes each stage's label at the
 /// top of its band (the longest label that fits, none if even the number does not).

@@ -64,9 +64,20 @@ pub(crate) fn shorten(text: &str, max: usize) -> String {
     }
 }
 
-/// A step name as charts show it.
+/// A step name as charts show it: long ones keep their start and their end around an
+/// ellipsis, since names that share a long prefix usually differ at the end.
 pub(crate) fn step_name(name: &str) -> String {
-    shorten(name, MAX_NAME_CHARS)
+    let clean = shorten(name, usize::MAX);
+    let count = clean.chars().count();
+    if count <= MAX_NAME_CHARS {
+        return clean;
+    }
+    let tail = MAX_NAME_CHARS / 3;
+    let head = MAX_NAME_CHARS - tail - 1;
+    let mut cut: String = clean.chars().take(head).collect();
+    cut.push('…');
+    cut.extend(clean.chars().skip(count - tail));
+    cut
 }
 
 /// Milliseconds for an axis tick: `0`, `2.5`, `120`, `1,500`.
@@ -77,6 +88,22 @@ pub(crate) fn ms_tick(ms: f64) -> String {
         trim_zeros(format!("{ms:.1}"))
     } else {
         thousands(ms.round() as i64)
+    }
+}
+
+/// A budget limit in µs as people write it: `400ms`, `1.5s`, `850µs` (no `.0`).
+pub(crate) fn limit_label(micros: f64) -> String {
+    let micros = if micros.is_finite() {
+        micros.max(0.0)
+    } else {
+        0.0
+    };
+    if micros >= 1_000_000.0 {
+        trim_zeros(format!("{:.2}", micros / 1_000_000.0)) + "s"
+    } else if micros >= 1_000.0 {
+        trim_zeros(format!("{:.1}", micros / 1_000.0)) + "ms"
+    } else {
+        format!("{micros:.0}µs")
     }
 }
 
@@ -143,6 +170,10 @@ mod tests {
         assert_eq!(cut.chars().count(), 40);
         assert!(cut.ends_with('…'));
         assert_eq!(shorten("a\nb", 40), "a b");
+        let name = format!("{}-login", "a".repeat(60));
+        let shown = step_name(&name);
+        assert_eq!(shown.chars().count(), MAX_NAME_CHARS);
+        assert!(shown.ends_with("-login") && shown.contains('…'), "{shown}");
     }
 
     #[test]
@@ -151,6 +182,10 @@ mod tests {
         assert_eq!(ms_tick(2.5), "2.5");
         assert_eq!(ms_tick(1500.0), "1,500");
         assert_eq!(count_tick(1200.0), "1,200");
+        assert_eq!(limit_label(400_000.0), "400ms");
+        assert_eq!(limit_label(2_000_000.0), "2s");
+        assert_eq!(limit_label(1_500_000.0), "1.5s");
+        assert_eq!(limit_label(850.0), "850µs");
         assert_eq!(time_tick(30.0, 60.0), "30s");
         assert_eq!(time_tick(750.0, 900.0), "12:30");
     }

@@ -50,7 +50,7 @@ fn fixture_charts_are_pngs_of_the_documented_size() {
     let charts = check_all(&sample_summary());
     preview(&charts, "fixture");
     let latency = &charts[0];
-    assert!(latency.alt.contains("p95 < 250ms for send-message"));
+    assert!(latency.alt.contains("p95 < 200ms for send-message"));
     assert!(!latency.alt.contains("error_rate"), "only latency budgets");
     assert!(
         !latency.alt.contains("during warm-up"),
@@ -65,7 +65,7 @@ fn fixture_budget_on_send_message_fails_and_list_rooms_passes() {
         .judgement
         .verdicts
         .iter()
-        .find(|v| v.rule == "p95 < 250ms for send-message")
+        .find(|v| v.rule == "p95 < 200ms for send-message")
         .unwrap();
     assert!(!send.passed, "the fixture shows a failing budget");
     let alt = &render_charts(&summary).unwrap()[3].alt;

@@ -89,7 +89,7 @@ fn draw(root: &Area, summary: &RunSummary, seconds: &[Second]) -> DrawResult {
     let y_end = style::axis_top(rate_max, 1.18);
     let users_end = style::axis_top(users_max, 1.18);
 
-    let mut chart = ChartBuilder::on(&area)
+    let chart = ChartBuilder::on(&area)
         .margin_left(16)
         .margin_right(16)
         .margin_bottom(12)
@@ -97,11 +97,13 @@ fn draw(root: &Area, summary: &RunSummary, seconds: &[Second]) -> DrawResult {
         .y_label_area_size(72)
         .right_y_label_area_size(72)
         .build_cartesian_2d(0.0..x_end, 0.0..y_end)?;
+    // The secondary axis takes over the right label area, so it is set up before the
+    // primary mesh draws (which would otherwise label both sides).
+    let mut chart = chart.set_secondary_coord(0.0..x_end, 0.0..users_end);
     stages::draw_bands(&mut chart, &bands)?;
     timeline::configure_mesh(&mut chart, summary, x_end, "per second", |v| {
         style::count_tick(*v)
     })?;
-    let mut chart = chart.set_secondary_coord(0.0..x_end, 0.0..users_end);
     chart
         .configure_secondary_axes()
         .y_labels(8)

@@ -1,0 +1,550 @@
+//! `report.html` in a real browser: Debian's headless Chromium opens the report from a
+//! `file://` URL with every network path blocked, and a small DevTools-protocol client
+//! (over the browser's local WebSocket) checks what a person would see: the verdict is
+//! visible, nothing was requested from any network, no console error was logged, the
+//! charts decoded, the page fits a phone without sideways scrolling, printing uses no
+//! dark backgrounds, and hostile text from a run shows as text and runs nothing.
+//! Screenshots (desktop, phone, print) are written as PNGs and checked to be valid.
+//!
+//! Without `/usr/bin/chromium` the test is skipped with a message, except when `CI` is
+//! set: CI installs Chromium, so its absence there is a failure.
+
+use loadgate::report::charts::{fixture::sample_summary, render_charts};
+use loadgate::report::html::HtmlReport;
+use loadgate::report::{write_report, ReportWriter};
+use loadgate::summary::RunSummary;
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, ErrorKind};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tungstenite::stream::MaybeTlsStream;
+use tungstenite::{Message, WebSocket};
+
+/// Where Debian's `chromium` package puts the browser.
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// The longest any single wait may take; the whole test stays well under 30 s.
+const WAIT: Duration = Duration::from_secs(15);
+
+/// `Some(path)` when the browser is installed; `None` (after saying why) when it is not
+/// and this is not CI. Panics on CI without a browser.
+fn chromium() -> Option<&'static Path> {
+    let path = Path::new(CHROMIUM);
+    if path.exists() {
+        return Some(path);
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("CI is set but {CHROMIUM} is missing: install Debian's `chromium` package");
+    }
+    println!(
+        "SKIPPED browser test: {CHROMIUM} not found (apt-get install chromium); CI is not set"
+    );
+    eprintln!(
+        "SKIPPED browser test: {CHROMIUM} not found (apt-get install chromium); CI is not set"
+    );
+    None
+}
+
+/// A headless Chromium with no way out to any network, killed on drop.
+struct Browser {
+    child: Child,
+    _profile: tempfile::TempDir,
+    ws_url: String,
+}
+
+impl Browser {
+    fn launch(binary: &Path) -> Browser {
+        let profile = tempfile::tempdir().expect("a temporary profile");
+        let mut child = Command::new(binary)
+            .args([
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-extensions",
+                "--disable-default-apps",
+                "--no-first-run",
+                "--no-default-browser-check",
+                "--metrics-recording-only",
+                "--proxy-server=127.0.0.1:9",
+                "--host-resolver-rules=MAP * ~NOTFOUND",
+                "--remote-debugging-port=0",
+                "--hide-scrollbars",
+                "--force-color-profile=srgb",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg("about:blank")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("chromium starts");
+        // Chromium prints its DevTools endpoint on stderr once it listens.
+        let stderr = child.stderr.take().expect("piped stderr");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut sent = false;
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if !sent {
+                    if let Some(at) = line.find("ws://") {
+                        let _ = tx.send(line[at..].trim().to_string());
+                        sent = true;
+                    }
+                }
+            }
+        });
+        let ws_url = match rx.recv_timeout(WAIT) {
+            Ok(url) => url,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("chromium did not announce its DevTools endpoint within {WAIT:?}");
+            }
+        };
+        Browser {
+            child,
+            _profile: profile,
+            ws_url,
+        }
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A minimal DevTools-protocol client: numbered calls, with every event kept.
+struct Cdp {
+    socket: WebSocket<MaybeTlsStream<TcpStream>>,
+    next_id: u64,
+    events: Vec<Value>,
+}
+
+impl Cdp {
+    fn connect(url: &str) -> Cdp {
+        let (socket, _) = tungstenite::connect(url).expect("DevTools WebSocket connects");
+        if let MaybeTlsStream::Plain(stream) = socket.get_ref() {
+            stream
+                .set_read_timeout(Some(Duration::from_millis(200)))
+                .expect("read timeout");
+        }
+        Cdp {
+            socket,
+            next_id: 0,
+            events: Vec::new(),
+        }
+    }
+
+    /// One message, or `None` after the short read timeout.
+    fn read(&mut self) -> Option<Value> {
+        match self.socket.read() {
+            Ok(Message::Text(text)) => Some(serde_json::from_str(&text).expect("CDP sends JSON")),
+            Ok(_) => None,
+            Err(tungstenite::Error::Io(e))
+                if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) =>
+            {
+                None
+            }
+            Err(e) => panic!("DevTools connection failed: {e}"),
+        }
+    }
+
+    /// Calls `method` (in `session`, if given) and returns its result.
+    fn call(&mut self, session: Option<&str>, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        let mut message = json!({ "id": id, "method": method, "params": params });
+        if let Some(session) = session {
+            message["sessionId"] = json!(session);
+        }
+        self.socket
+            .send(Message::text(message.to_string()))
+            .expect("CDP send");
+        let deadline = Instant::now() + WAIT;
+        while Instant::now() < deadline {
+            let Some(reply) = self.read() else { continue };
+            if reply["id"] == json!(id) {
+                if let Some(error) = reply.get("error") {
+                    panic!("{method} failed: {error}");
+                }
+                return reply["result"].clone();
+            }
+            if reply.get("method").is_some() {
+                self.events.push(reply);
+            }
+        }
+        panic!("{method}: no answer within {WAIT:?}");
+    }
+
+    /// Waits for the event `method` (in `session`) that arrives after event number
+    /// `from`, keeping every other event.
+    fn wait_for(&mut self, session: &str, method: &str, from: usize) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let seen = self.events[from..]
+                .iter()
+                .any(|e| e["method"] == json!(method) && e["sessionId"] == json!(session));
+            if seen {
+                return;
+            }
+            assert!(Instant::now() < deadline, "no {method} within {WAIT:?}");
+            if let Some(event) = self.read() {
+                if event.get("method").is_some() {
+                    self.events.push(event);
+                }
+            }
+        }
+    }
+
+    /// Reads whatever arrives for `how_long` (late console or network events).
+    fn drain(&mut self, how_long: Duration) {
+        let until = Instant::now() + how_long;
+        while Instant::now() < until {
+            if let Some(event) = self.read() {
+                if event.get("method").is_some() {
+                    self.events.push(event);
+                }
+            }
+        }
+    }
+
+    /// Evaluates `expression` in the page and returns its JSON value.
+    fn eval(&mut self, session: &str, expression: &str) -> Value {
+        let result = self.call(
+            Some(session),
+            "Runtime.evaluate",
+            json!({ "expression": expression, "returnByValue": true }),
+        );
+        if let Some(exception) = result.get("exceptionDetails") {
+            panic!("evaluating {expression}: {exception}");
+        }
+        result["result"]["value"].clone()
+    }
+
+    fn events_named<'a>(&'a self, method: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
+        self.events
+            .iter()
+            .filter(move |e| e["method"] == json!(method))
+    }
+}
+
+/// A page in a fresh tab with console, log, network and page events switched on.
+fn open_tab(cdp: &mut Cdp) -> String {
+    let target = cdp.call(None, "Target.createTarget", json!({ "url": "about:blank" }));
+    let attached = cdp.call(
+        None,
+        "Target.attachToTarget",
+        json!({ "targetId": target["targetId"], "flatten": true }),
+    );
+    let session = attached["sessionId"]
+        .as_str()
+        .expect("a session")
+        .to_string();
+    for domain in [
+        "Page.enable",
+        "Runtime.enable",
+        "Log.enable",
+        "Network.enable",
+    ] {
+        cdp.call(Some(&session), domain, json!({}));
+    }
+    session
+}
+
+fn set_viewport(cdp: &mut Cdp, session: &str, width: u32, height: u32, mobile: bool) {
+    cdp.call(
+        Some(session),
+        "Emulation.setDeviceMetricsOverride",
+        json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile }),
+    );
+}
+
+/// Loads `url` and waits until the page and its images are loaded.
+fn navigate(cdp: &mut Cdp, session: &str, url: &str) {
+    let from = cdp.events.len();
+    let result = cdp.call(Some(session), "Page.navigate", json!({ "url": url }));
+    assert!(
+        result.get("errorText").is_none(),
+        "navigation failed: {result}"
+    );
+    cdp.wait_for(session, "Page.loadEventFired", from);
+}
+
+/// A screenshot of the whole page (up to `max_height`) as PNG bytes.
+fn screenshot(cdp: &mut Cdp, session: &str, width: u32, max_height: u32) -> Vec<u8> {
+    let height = cdp.eval(session, "document.documentElement.scrollHeight");
+    let height = height.as_f64().unwrap_or(1000.0).min(max_height as f64);
+    let shot = cdp.call(
+        Some(session),
+        "Page.captureScreenshot",
+        json!({
+            "format": "png",
+            "captureBeyondViewport": true,
+            "clip": { "x": 0, "y": 0, "width": width, "height": height, "scale": 1 }
+        }),
+    );
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(shot["data"].as_str().expect("screenshot data"))
+        .expect("screenshot is base64")
+}
+
+/// Checks `png` is a decodable PNG of the given width, and saves it.
+fn check_png(png: &[u8], width: u32, path: &Path) {
+    let decoder = png::Decoder::new(png);
+    let reader = decoder.read_info().expect("screenshot is a valid PNG");
+    let info = reader.info();
+    assert_eq!(info.width, width, "screenshot width");
+    assert!(info.height > 200, "screenshot height {}", info.height);
+    std::fs::write(path, png).expect("screenshot written");
+}
+
+/// Where screenshots go: `$LOADGATE_SCREENSHOTS` when set (to look at them), else a
+/// temporary folder.
+fn shots_dir(temp: &Path) -> PathBuf {
+    match std::env::var_os("LOADGATE_SCREENSHOTS") {
+        Some(dir) => {
+            let dir = PathBuf::from(dir);
+            std::fs::create_dir_all(&dir).expect("screenshot folder");
+            dir
+        }
+        None => temp.to_path_buf(),
+    }
+}
+
+/// Writes the run's report folder (HTML with its real charts) and returns the page's
+/// `file://` URL.
+fn write_html(dir: &Path, summary: &RunSummary) -> String {
+    let charts = render_charts(summary).expect("charts render");
+    let writers: [&dyn ReportWriter; 1] = [&HtmlReport];
+    write_report(dir, summary, &writers, &charts).expect("report written");
+    let path = dir
+        .join("report.html")
+        .canonicalize()
+        .expect("report exists");
+    format!("file://{}", path.display())
+}
+
+/// Console errors, uncaught exceptions and error log entries seen so far.
+fn console_errors(cdp: &Cdp) -> Vec<String> {
+    let mut errors: Vec<String> = cdp
+        .events_named("Runtime.consoleAPICalled")
+        .filter(|e| matches!(e["params"]["type"].as_str(), Some("error" | "assert")))
+        .map(|e| e["params"]["args"].to_string())
+        .collect();
+    errors.extend(
+        cdp.events_named("Runtime.exceptionThrown")
+            .map(|e| e["params"]["exceptionDetails"].to_string()),
+    );
+    errors.extend(
+        cdp.events_named("Log.entryAdded")
+            .filter(|e| e["params"]["entry"]["level"] == json!("error"))
+            .map(|e| e["params"]["entry"]["text"].to_string()),
+    );
+    errors
+}
+
+/// Every URL the pages requested other than the reports themselves and inline data.
+fn outside_requests(cdp: &Cdp, allowed: &[String]) -> Vec<String> {
+    cdp.events_named("Network.requestWillBeSent")
+        .filter_map(|e| e["params"]["request"]["url"].as_str())
+        .filter(|url| !url.starts_with("data:") && !allowed.iter().any(|a| a == url))
+        .map(str::to_string)
+        .collect()
+}
+
+const VERDICT_JS: &str = r#"(() => {
+  const word = document.querySelector('#verdict .banner-word');
+  const box = word.getBoundingClientRect();
+  const style = getComputedStyle(word);
+  return {
+    text: word.innerText,
+    visible: box.width > 0 && box.height > 0 && box.top >= 0 && box.bottom <= innerHeight
+      && style.visibility === 'visible' && style.display !== 'none' && Number(style.opacity) > 0,
+    inBodyText: document.body.innerText.includes(word.innerText),
+    images: [...document.images].map(i => ({ complete: i.complete, width: i.naturalWidth, alt: i.alt })),
+    scripts: document.scripts.length,
+    title: document.title,
+  };
+})()"#;
+
+const OVERFLOW_JS: &str = r#"(() => ({
+  page: document.documentElement.scrollWidth,
+  viewport: innerWidth,
+  widestImage: Math.max(0, ...[...document.images].map(i => i.getBoundingClientRect().right)),
+}))()"#;
+
+const PRINT_JS: &str = r#"(() => {
+  const dark = [];
+  for (const el of document.querySelectorAll('body, .page, .banner, thead th, .badge, .capacity')) {
+    const m = getComputedStyle(el).backgroundColor.match(/\d+(\.\d+)?/g);
+    if (!m) continue;
+    const [r, g, b, a] = m.map(Number);
+    const light = (0.299 * r + 0.587 * g + 0.114 * b);
+    if ((a === undefined || a > 0) && light < 160) dark.push(el.className || el.tagName);
+  }
+  return dark;
+})()"#;
+
+#[test]
+fn report_renders_offline_in_chromium() {
+    let Some(binary) = chromium() else { return };
+    let started = Instant::now();
+    let temp = tempfile::tempdir().expect("temp dir");
+    let shots = shots_dir(temp.path());
+
+    let summary = sample_summary();
+    let report_url = write_html(&temp.path().join("report"), &summary);
+    let mut hostile = sample_summary();
+    let evil = "<script>alert(1)</script><img src=x onerror=alert(2)> \"'&|\nx";
+    hostile.scenario.name = format!("evil {evil}");
+    hostile.scenario.description = Some(evil.to_string());
+    hostile.interrupted = true;
+    for step in hostile.metrics.steps.values_mut() {
+        for failure in step.failures.values_mut() {
+            failure.example = evil.to_string();
+        }
+    }
+    if let Some(v) = hostile.judgement.verdicts.first_mut() {
+        v.rule = format!("{} {evil}", v.rule);
+    }
+    let hostile_url = write_html(&temp.path().join("hostile"), &hostile);
+
+    let browser = Browser::launch(binary);
+    let mut cdp = Cdp::connect(&browser.ws_url);
+    let tab = open_tab(&mut cdp);
+
+    // Desktop.
+    set_viewport(&mut cdp, &tab, 1280, 2000, false);
+    navigate(&mut cdp, &tab, &report_url);
+    let page = cdp.eval(&tab, VERDICT_JS);
+    let expected = if summary.judgement.passed() {
+        "PASS"
+    } else {
+        "FAIL"
+    };
+    assert_eq!(page["text"], json!(expected), "verdict word: {page}");
+    assert_eq!(
+        page["visible"],
+        json!(true),
+        "verdict visible at the top: {page}"
+    );
+    assert_eq!(page["inBodyText"], json!(true));
+    assert_eq!(page["scripts"], json!(0));
+    let images = page["images"].as_array().expect("images");
+    assert_eq!(images.len(), 4, "one <img> per chart: {page}");
+    for image in images {
+        assert_eq!(image["complete"], json!(true), "chart loaded: {image}");
+        assert!(
+            image["width"].as_u64().unwrap_or(0) > 100,
+            "chart decoded: {image}"
+        );
+        assert!(
+            !image["alt"].as_str().unwrap_or("").is_empty(),
+            "chart has alt text"
+        );
+    }
+    let desktop = screenshot(&mut cdp, &tab, 1280, 8000);
+    check_png(&desktop, 1280, &shots.join("report-desktop.png"));
+
+    // Phone: no sideways scrolling of the page itself (wide tables scroll in place).
+    set_viewport(&mut cdp, &tab, 390, 844, true);
+    cdp.drain(Duration::from_millis(300));
+    let overflow = cdp.eval(&tab, OVERFLOW_JS);
+    assert!(
+        overflow["page"].as_f64() <= overflow["viewport"].as_f64(),
+        "page scrolls sideways on a phone: {overflow}"
+    );
+    assert!(
+        overflow["widestImage"].as_f64().unwrap_or(0.0) <= 390.5,
+        "a chart is wider than the phone: {overflow}"
+    );
+    let phone = screenshot(&mut cdp, &tab, 390, 6000);
+    check_png(&phone, 390, &shots.join("report-phone.png"));
+
+    // Print: light backgrounds only, and a PDF comes out.
+    set_viewport(&mut cdp, &tab, 1000, 1400, false);
+    cdp.call(
+        Some(&tab),
+        "Emulation.setEmulatedMedia",
+        json!({ "media": "print" }),
+    );
+    let dark = cdp.eval(&tab, PRINT_JS);
+    assert_eq!(dark, json!([]), "dark backgrounds when printed");
+    let print = screenshot(&mut cdp, &tab, 1000, 6000);
+    check_png(&print, 1000, &shots.join("report-print.png"));
+    cdp.call(
+        Some(&tab),
+        "Emulation.setEmulatedMedia",
+        json!({ "media": "" }),
+    );
+    let pdf = cdp.call(
+        Some(&tab),
+        "Page.printToPDF",
+        json!({ "printBackground": true }),
+    );
+    use base64::Engine as _;
+    let pdf = base64::engine::general_purpose::STANDARD
+        .decode(pdf["data"].as_str().expect("pdf data"))
+        .expect("pdf is base64");
+    assert!(pdf.starts_with(b"%PDF"), "printing gives a PDF");
+    std::fs::write(shots.join("report.pdf"), &pdf).expect("pdf written");
+
+    // Hostile text: shown literally, nothing runs, no dialog opens.
+    set_viewport(&mut cdp, &tab, 1280, 2000, false);
+    navigate(&mut cdp, &tab, &hostile_url);
+    let hostile_page = cdp.eval(
+        &tab,
+        r#"({
+          h1: document.querySelector('h1').textContent,
+          scripts: document.scripts.length,
+          images: document.images.length,
+          interrupted: !!document.getElementById('interrupted'),
+        })"#,
+    );
+    assert_eq!(hostile_page["h1"], json!(format!("evil {evil}")));
+    assert_eq!(hostile_page["scripts"], json!(0));
+    assert_eq!(
+        hostile_page["images"],
+        json!(4),
+        "only the charts are images"
+    );
+    assert_eq!(hostile_page["interrupted"], json!(true));
+    let hostile_shot = screenshot(&mut cdp, &tab, 1280, 2000);
+    check_png(&hostile_shot, 1280, &shots.join("report-hostile.png"));
+
+    cdp.drain(Duration::from_millis(300));
+    assert_eq!(
+        cdp.events_named("Page.javascriptDialogOpening").count(),
+        0,
+        "a dialog opened: hostile text ran as script"
+    );
+    let errors = console_errors(&cdp);
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+    let outside = outside_requests(&cdp, &[report_url.clone(), hostile_url.clone()]);
+    assert!(
+        outside.is_empty(),
+        "network requests attempted: {outside:#?}"
+    );
+    let loaded: Vec<&str> = cdp
+        .events_named("Network.requestWillBeSent")
+        .filter_map(|e| e["params"]["request"]["url"].as_str())
+        .collect();
+    assert!(
+        loaded.contains(&report_url.as_str()),
+        "network events were observed at all: {loaded:?}"
+    );
+    drop(browser);
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "browser test took {:?}",
+        started.elapsed()
+    );
+}

@@ -2,7 +2,7 @@
 //! pieces all four charts draw the same way (header, legend row, "no data" note), so the
 //! charts look like one family.
 
-use super::typeset::TextBackend;
+use super::backend::ChartBackend;
 use super::{font, style, CHART_HEIGHT, CHART_WIDTH};
 use crate::report::ReportError;
 use plotters::coord::Shift;
@@ -11,7 +11,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// The area a chart draws into.
-pub(crate) type Area<'a> = DrawingArea<TextBackend<'a>, Shift>;
+pub(crate) type Area<'a> = DrawingArea<ChartBackend<'a>, Shift>;
 
 /// What drawing code returns; plotters' errors are boxed and turned into a
 /// [`ReportError`] naming the chart.
@@ -37,7 +37,7 @@ pub(crate) fn render_png(
     let mut rgb = vec![255u8; width as usize * height as usize * 3];
     let drawn = catch_unwind(AssertUnwindSafe(|| -> DrawResult {
         let bitmap = BitMapBackend::with_buffer(&mut rgb, (width, height));
-        let root = TextBackend::new(bitmap, faces).into_drawing_area();
+        let root = ChartBackend::new(bitmap, faces).into_drawing_area();
         root.fill(&style::BACKGROUND)?;
         draw(&root)?;
         root.present()?;

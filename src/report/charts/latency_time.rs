@@ -4,6 +4,7 @@
 
 use super::canvas::{self, text, Area, DrawResult, LegendEntry, Swatch};
 use super::stages;
+use super::time_axis::TimeAxis;
 use super::{style, timeline, Chart, LATENCY_OVER_TIME};
 use crate::report::{format_micros, ReportError};
 use crate::slo::Unit;
@@ -62,8 +63,9 @@ fn draw(
     budgets: &[Budget],
 ) -> DrawResult {
     let subtitle = format!(
-        "{} · p50 / p95 / p99 of all steps completed in each second · {}",
+        "{} · p50 / p95 / p99 of all steps completed in {} · {}",
         style::shorten(&summary.scenario.name, 60),
+        timeline::resolution(timeline::window_secs(summary)),
         timeline::run_length(summary)
     );
     let area = canvas::header(root, "Latency over time", &subtitle)?;
@@ -96,7 +98,7 @@ fn draw(
         .margin_bottom(12)
         .x_label_area_size(52)
         .y_label_area_size(72)
-        .build_cartesian_2d(0.0..x_end, 0.0..y_end)?;
+        .build_cartesian_2d(TimeAxis::new(x_end), 0.0..y_end)?;
     stages::draw_bands(&mut chart, &bands)?;
     timeline::configure_mesh(&mut chart, summary, x_end, "latency (ms)", |v| {
         style::ms_tick(*v)
@@ -115,7 +117,7 @@ fn draw(
             .iter()
             .map(|b| style::shorten(&b.rule, style::MAX_NAME_CHARS))
             .collect();
-        let note = format!("above the chart: {}", rules.join(", "));
+        let note = format!("budgets above this scale: {}", rules.join(", "));
         let note_style = text(13.0, &style::MUTED).pos(Pos::new(HPos::Right, VPos::Top));
         chart.draw_series(std::iter::once(
             EmptyElement::at((x_end, y_end))
@@ -168,7 +170,8 @@ fn draw_budgets(chart: &mut stages::TimeChart, budgets: &[&Budget], x_end: f64) 
 
 fn alt_text(summary: &RunSummary, series: &timeline::Percentiles, budgets: &[Budget]) -> String {
     let mut alt = format!(
-        "Line chart of p50, p95 and p99 latency per second over {}",
+        "Line chart of p50, p95 and p99 latency in {} over {}",
+        timeline::resolution(timeline::window_secs(summary)),
         timeline::run_length(summary)
     );
     if let Some((second, micros)) = series.peak_p99() {

@@ -7,11 +7,15 @@
 //! identically on machines without any system fonts.
 //!
 //! - `latency_time`, `throughput`, `distribution`, `p95_steps`: one chart each;
-//! - `timeline`, `stages`: the time axis and stage bands the over-time charts share;
+//! - `timeline`, `time_axis`, `stages`: the time axis, its series and the stage bands
+//!   the over-time charts share;
 //! - `canvas`, `style`: bitmap → PNG, header, legend, colours;
-//! - `font`, `typeset`: the bundled typeface and the text rendering that uses it;
+//! - `backend`, `typeset`, `antialias`, `font`: the bitmap backend with text in the
+//!   bundled typeface and anti-aliased lines;
 //! - [`fixture`]: a synthetic run for tests and examples.
 
+mod antialias;
+mod backend;
 mod canvas;
 mod distribution;
 pub mod fixture;
@@ -22,6 +26,7 @@ mod p95_steps;
 mod stages;
 mod style;
 mod throughput;
+mod time_axis;
 mod timeline;
 mod typeset;
 

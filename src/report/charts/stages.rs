@@ -1,9 +1,10 @@
 //! The load profile's stages as shaded bands behind the over-time charts, so a reader
 //! can tell which stage a latency rise or an error burst belongs to.
 
+use super::backend::ChartBackend;
 use super::canvas::{text, DrawResult};
 use super::style;
-use super::typeset::TextBackend;
+use super::time_axis::TimeAxis;
 use crate::summary::RunSummary;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
@@ -75,7 +76,7 @@ pub(crate) fn bands_end(bands: &[Band]) -> f64 {
 
 /// A chart whose x axis is seconds and y axis is a plain number.
 pub(crate) type TimeChart<'a, 'b> =
-    ChartContext<'a, TextBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+    ChartContext<'a, ChartBackend<'b>, Cartesian2d<TimeAxis, RangedCoordf64>>;
 
 /// Shades every other band, draws the boundaries and writes each stage's label at the
 /// top of its band (the longest label that fits, none if even the number does not).

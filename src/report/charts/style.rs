@@ -116,13 +116,18 @@ pub(crate) fn count_tick(value: f64) -> String {
     }
 }
 
-/// Seconds since the start for a time axis: `45s` for short runs, `12:30` for long ones.
+/// Seconds since the start for a time axis: `45s` for short runs, `12:30` for long ones,
+/// `1:15:00` past an hour.
 pub(crate) fn time_tick(secs: f64, run_secs: f64) -> String {
     if run_secs < 120.0 {
         trim_zeros(format!("{secs:.1}")) + "s"
     } else {
         let whole = secs.max(0.0).round() as u64;
-        format!("{}:{:02}", whole / 60, whole % 60)
+        if run_secs < 3_600.0 {
+            format!("{}:{:02}", whole / 60, whole % 60)
+        } else {
+            format!("{}:{:02}:{:02}", whole / 3_600, whole / 60 % 60, whole % 60)
+        }
     }
 }
 
@@ -188,5 +193,6 @@ mod tests {
         assert_eq!(limit_label(850.0), "850µs");
         assert_eq!(time_tick(30.0, 60.0), "30s");
         assert_eq!(time_tick(750.0, 900.0), "12:30");
+        assert_eq!(time_tick(4_500.0, 7_200.0), "1:15:00");
     }
 }

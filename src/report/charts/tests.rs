@@ -172,3 +172,27 @@ fn png_writer_returns_the_charts_as_files() {
         assert_eq!(file.bytes, chart.png);
     }
 }
+
+#[test]
+fn long_run_with_many_stages_renders() {
+    let mut summary = sample_summary();
+    let pattern = summary.metrics.series.clone();
+    summary.metrics.series = (0..3_600u64)
+        .map(|second| {
+            let mut sample = pattern[(second % 30) as usize].clone();
+            sample.second = second;
+            sample
+        })
+        .collect();
+    summary.metrics.duration_secs = 3_600.0;
+    summary.metrics.stages.clear();
+    summary.settings.stages = (0..12)
+        .map(|i| crate::summary::StageSetting {
+            name: (i % 3 != 0).then(|| format!("plateau-{i}")),
+            users: 10 * (i + 1),
+            duration_secs: 300,
+        })
+        .collect();
+    let charts = check_all(&summary);
+    preview(&charts, "long");
+}

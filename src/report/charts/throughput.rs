@@ -2,18 +2,31 @@
 //! active users on a second axis — how throughput followed (or stopped following) load.
 
 use super::canvas::{self, text, Area, DrawResult, LegendEntry, Swatch};
+use super::time_axis::TimeAxis;
 use super::{stages, style, timeline, Chart, THROUGHPUT_OVER_TIME};
 use crate::report::ReportError;
 use crate::summary::RunSummary;
 use plotters::prelude::*;
 
-/// One second's counts.
+/// One window's figures (one second, or several for long runs).
 #[derive(Debug, Clone, Copy)]
 struct Second {
-    x: f64,
+    /// Start of the window, seconds since the run's start.
+    start: f64,
+    /// Seconds the window covers.
+    len: f64,
+    /// Mean steps completed per second.
     requests: f64,
+    /// Mean steps failed per second.
     errors: f64,
+    /// Most users active in any of its seconds.
     users: f64,
+}
+
+impl Second {
+    fn middle(&self) -> f64 {
+        self.start + self.len / 2.0
+    }
 }
 
 /// Renders the chart.
@@ -28,42 +41,52 @@ pub(crate) fn render(summary: &RunSummary) -> Result<Chart, ReportError> {
     })
 }
 
-/// Every second from the first sample to the last, missing ones as zeros.
+/// Every window from the first sample to the last (a second with no sample counts as
+/// zero), at most about [`timeline::MAX_POINTS`] of them.
 fn seconds(summary: &RunSummary) -> Vec<Second> {
     let series = &summary.metrics.series;
-    let Some(last) = series.iter().map(|s| s.second).max() else {
+    let (Some(first), Some(last)) = (
+        series.iter().map(|s| s.second).min(),
+        series.iter().map(|s| s.second).max(),
+    ) else {
         return Vec::new();
     };
-    let first = series.iter().map(|s| s.second).min().unwrap_or(0);
-    // Seconds are a u64 from the data: cap the span so a corrupt file cannot make us
-    // allocate for billions of empty seconds.
-    let last = last.min(first.saturating_add(1_000_000));
-    let mut out: Vec<Second> = (first..=last)
-        .map(|second| Second {
-            x: second as f64 + 0.5,
-            requests: 0.0,
-            errors: 0.0,
-            users: 0.0,
+    let window = timeline::window_secs(summary);
+    let (first_window, last_window) = (first / window, last / window);
+    let mut out: Vec<Second> = (first_window..=last_window)
+        .map(|w| {
+            let start = (w * window).max(first);
+            let end = (w * window)
+                .saturating_add(window)
+                .min(last.saturating_add(1));
+            Second {
+                start: start as f64,
+                len: end.saturating_sub(start).max(1) as f64,
+                requests: 0.0,
+                errors: 0.0,
+                users: 0.0,
+            }
         })
         .collect();
     for sample in series {
-        if let Some(slot) = sample
-            .second
-            .checked_sub(first)
-            .and_then(|i| out.get_mut(i as usize))
-        {
+        if let Some(slot) = out.get_mut((sample.second / window - first_window) as usize) {
             slot.requests += sample.requests as f64;
             slot.errors += sample.errors as f64;
-            slot.users += sample.users as f64;
+            slot.users = slot.users.max(sample.users as f64);
         }
+    }
+    for slot in &mut out {
+        slot.requests /= slot.len;
+        slot.errors /= slot.len;
     }
     out
 }
 
 fn draw(root: &Area, summary: &RunSummary, seconds: &[Second]) -> DrawResult {
     let subtitle = format!(
-        "{} · steps completed and failed per second, active users on the right axis · {}",
+        "{} · steps completed and failed per second{}, active users on the right axis · {}",
         style::shorten(&summary.scenario.name, 60),
+        averaged(timeline::window_secs(summary)),
         timeline::run_length(summary)
     );
     let area = canvas::header(root, "Throughput over time", &subtitle)?;
@@ -96,10 +119,10 @@ fn draw(root: &Area, summary: &RunSummary, seconds: &[Second]) -> DrawResult {
         .x_label_area_size(52)
         .y_label_area_size(72)
         .right_y_label_area_size(72)
-        .build_cartesian_2d(0.0..x_end, 0.0..y_end)?;
+        .build_cartesian_2d(TimeAxis::new(x_end), 0.0..y_end)?;
     // The secondary axis takes over the right label area, so it is set up before the
     // primary mesh draws (which would otherwise label both sides).
-    let mut chart = chart.set_secondary_coord(0.0..x_end, 0.0..users_end);
+    let mut chart = chart.set_secondary_coord(TimeAxis::new(x_end), 0.0..users_end);
     stages::draw_bands(&mut chart, &bands)?;
     timeline::configure_mesh(&mut chart, summary, x_end, "per second", |v| {
         style::count_tick(*v)
@@ -115,7 +138,7 @@ fn draw(root: &Area, summary: &RunSummary, seconds: &[Second]) -> DrawResult {
         .draw()?;
 
     let points = |pick: fn(&Second) -> f64| -> Vec<(f64, f64)> {
-        seconds.iter().map(|s| (s.x, pick(s))).collect()
+        seconds.iter().map(|s| (s.middle(), pick(s))).collect()
     };
     let requests = points(|s| s.requests);
     let errors = points(|s| s.errors);
@@ -133,10 +156,19 @@ fn draw(root: &Area, summary: &RunSummary, seconds: &[Second]) -> DrawResult {
     // Users change in steps: hold each second's value across the whole second.
     let users: Vec<(f64, f64)> = seconds
         .iter()
-        .flat_map(|s| [(s.x - 0.5, s.users), (s.x + 0.5, s.users)])
+        .flat_map(|s| [(s.start, s.users), (s.start + s.len, s.users)])
         .collect();
     chart.draw_secondary_series(LineSeries::new(users, style::PURPLE.stroke_width(2)))?;
     Ok(())
+}
+
+/// ` (mean over 9-second windows)` for long runs, nothing otherwise.
+fn averaged(window: u64) -> String {
+    if window <= 1 {
+        String::new()
+    } else {
+        format!(" (mean over {window}-second windows)")
+    }
 }
 
 fn alt_text(summary: &RunSummary, seconds: &[Second]) -> String {
@@ -149,7 +181,7 @@ fn alt_text(summary: &RunSummary, seconds: &[Second]) -> String {
             timeline::run_length(summary)
         );
     };
-    let errors: f64 = seconds.iter().map(|s| s.errors).sum();
+    let errors: f64 = seconds.iter().map(|s| s.errors * s.len).sum();
     let users = seconds.iter().map(|s| s.users).fold(0.0, f64::max);
     format!(
         "Chart of steps completed and failed per second over {}, with active users on a \
@@ -157,7 +189,7 @@ fn alt_text(summary: &RunSummary, seconds: &[Second]) -> String {
          and at most {:.0} user(s) were active.",
         timeline::run_length(summary),
         peak.requests,
-        peak.x - 0.5,
+        peak.start,
         errors,
         users
     )

@@ -4,13 +4,15 @@
 use super::canvas::{text, DrawResult};
 use super::stages::{bands_end, Band, TimeChart};
 use super::style;
+use crate::metrics::LatencyHistogram;
 use crate::summary::RunSummary;
 use plotters::prelude::*;
+use std::collections::BTreeMap;
 
 /// A line broken into runs of consecutive seconds, so a gap in the data shows as a gap.
 pub(crate) type Segments = Vec<Vec<(f64, f64)>>;
 
-/// The per-second percentiles, in milliseconds, at the middle of each second.
+/// The percentiles of each second (or window), in milliseconds, at its middle.
 #[derive(Debug, Default)]
 pub(crate) struct Percentiles {
     /// p50 lines.
@@ -19,7 +21,7 @@ pub(crate) struct Percentiles {
     pub p95: Segments,
     /// p99 lines.
     pub p99: Segments,
-    /// The second with the highest p99 and that p99 in µs.
+    /// The start of the window with the highest p99, and that p99 in µs.
     peak: Option<(u64, u64)>,
 }
 
@@ -45,22 +47,50 @@ impl Percentiles {
     }
 }
 
-/// Percentiles of each second that completed at least one step.
+/// Most points a line gets: long runs are grouped into windows of several seconds, since
+/// a plot area about 1,000 pixels wide cannot show more and dense zigzags hide the trend.
+pub(crate) const MAX_POINTS: u64 = 400;
+
+/// Seconds per point: 1, or more for runs longer than [`MAX_POINTS`] seconds.
+pub(crate) fn window_secs(summary: &RunSummary) -> u64 {
+    let seconds = summary.metrics.series.iter().map(|s| s.second);
+    match (seconds.clone().min(), seconds.max()) {
+        (Some(first), Some(last)) => (last - first).saturating_add(1).div_ceil(MAX_POINTS).max(1),
+        _ => 1,
+    }
+}
+
+/// `per second`, or `per 9-second window` for long runs (for subtitles).
+pub(crate) fn resolution(window: u64) -> String {
+    if window <= 1 {
+        "each second".to_string()
+    } else {
+        format!("each {window}-second window")
+    }
+}
+
+/// Percentiles of each window that completed at least one step.
 pub(crate) fn percentile_series(summary: &RunSummary) -> Percentiles {
-    let mut samples: Vec<_> = summary
+    let window = window_secs(summary);
+    let mut windows: BTreeMap<u64, LatencyHistogram> = BTreeMap::new();
+    for sample in summary
         .metrics
         .series
         .iter()
         .filter(|s| s.latency.count() > 0)
-        .collect();
-    samples.sort_by_key(|s| s.second);
+    {
+        windows
+            .entry(sample.second / window)
+            .and_modify(|h| h.merge(&sample.latency))
+            .or_insert_with(|| sample.latency.clone());
+    }
     let mut out = Percentiles::default();
     let mut previous: Option<u64> = None;
-    for sample in samples {
-        let joined = previous.is_some_and(|p| sample.second == p + 1);
-        previous = Some(sample.second);
-        let x = sample.second as f64 + 0.5;
-        let h = &sample.latency;
+    for (index, h) in windows {
+        let joined = previous.is_some_and(|p| index == p + 1);
+        previous = Some(index);
+        let start = index * window;
+        let x = start as f64 + window as f64 / 2.0;
         for (line, p) in [
             (&mut out.p50, 50.0),
             (&mut out.p95, 95.0),
@@ -74,7 +104,7 @@ pub(crate) fn percentile_series(summary: &RunSummary) -> Percentiles {
         }
         let p99 = h.percentile(99.0);
         if out.peak.is_none_or(|(_, best)| p99 > best) {
-            out.peak = Some((sample.second, p99));
+            out.peak = Some((start, p99));
         }
     }
     out

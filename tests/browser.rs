@@ -228,10 +228,15 @@ impl Cdp {
         result["result"]["value"].clone()
     }
 
-    fn events_named<'a>(&'a self, method: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
+    /// The events `method` of one tab's session.
+    fn events_named<'a>(
+        &'a self,
+        session: &'a str,
+        method: &'a str,
+    ) -> impl Iterator<Item = &'a Value> + 'a {
         self.events
             .iter()
-            .filter(move |e| e["method"] == json!(method))
+            .filter(move |e| e["method"] == json!(method) && e["sessionId"] == json!(session))
     }
 }
 
@@ -332,28 +337,28 @@ fn write_html(dir: &Path, summary: &RunSummary) -> String {
     format!("file://{}", path.display())
 }
 
-/// Console errors, uncaught exceptions and error log entries seen so far.
-fn console_errors(cdp: &Cdp) -> Vec<String> {
+/// Console errors, uncaught exceptions and error log entries a tab has seen so far.
+fn console_errors(cdp: &Cdp, session: &str) -> Vec<String> {
     let mut errors: Vec<String> = cdp
-        .events_named("Runtime.consoleAPICalled")
+        .events_named(session, "Runtime.consoleAPICalled")
         .filter(|e| matches!(e["params"]["type"].as_str(), Some("error" | "assert")))
         .map(|e| e["params"]["args"].to_string())
         .collect();
     errors.extend(
-        cdp.events_named("Runtime.exceptionThrown")
+        cdp.events_named(session, "Runtime.exceptionThrown")
             .map(|e| e["params"]["exceptionDetails"].to_string()),
     );
     errors.extend(
-        cdp.events_named("Log.entryAdded")
+        cdp.events_named(session, "Log.entryAdded")
             .filter(|e| e["params"]["entry"]["level"] == json!("error"))
             .map(|e| e["params"]["entry"]["text"].to_string()),
     );
     errors
 }
 
-/// Every URL the pages requested other than the reports themselves and inline data.
-fn outside_requests(cdp: &Cdp, allowed: &[String]) -> Vec<String> {
-    cdp.events_named("Network.requestWillBeSent")
+/// Every URL a tab requested other than the `allowed` pages and inline data.
+fn outside_requests(cdp: &Cdp, session: &str, allowed: &[String]) -> Vec<String> {
+    cdp.events_named(session, "Network.requestWillBeSent")
         .filter_map(|e| e["params"]["request"]["url"].as_str())
         .filter(|url| !url.starts_with("data:") && !allowed.iter().any(|a| a == url))
         .map(str::to_string)
@@ -520,21 +525,43 @@ fn report_renders_offline_in_chromium() {
     let hostile_shot = screenshot(&mut cdp, &tab, 1280, 2000);
     check_png(&hostile_shot, 1280, &shots.join("report-hostile.png"));
 
+    // A probe page that does what the report must not (fetch from the network, log a
+    // console error), in its own tab: proves the two detectors below see such things.
+    let probe_path = temp.path().join("probe.html");
+    std::fs::write(
+        &probe_path,
+        "<!DOCTYPE html><title>probe</title><img src=\"http://probe.invalid/x.png\">\
+         <script>console.error('probe error')</script>",
+    )
+    .expect("probe written");
+    let probe_url = format!("file://{}", probe_path.canonicalize().unwrap().display());
+    let probe = open_tab(&mut cdp);
+    navigate(&mut cdp, &probe, &probe_url);
+
     cdp.drain(Duration::from_millis(300));
+    assert!(
+        !outside_requests(&cdp, &probe, std::slice::from_ref(&probe_url)).is_empty(),
+        "the network detector missed the probe's request"
+    );
+    assert!(
+        !console_errors(&cdp, &probe).is_empty(),
+        "the console detector missed the probe's error"
+    );
     assert_eq!(
-        cdp.events_named("Page.javascriptDialogOpening").count(),
+        cdp.events_named(&tab, "Page.javascriptDialogOpening")
+            .count(),
         0,
         "a dialog opened: hostile text ran as script"
     );
-    let errors = console_errors(&cdp);
+    let errors = console_errors(&cdp, &tab);
     assert!(errors.is_empty(), "console errors: {errors:#?}");
-    let outside = outside_requests(&cdp, &[report_url.clone(), hostile_url.clone()]);
+    let outside = outside_requests(&cdp, &tab, &[report_url.clone(), hostile_url.clone()]);
     assert!(
         outside.is_empty(),
         "network requests attempted: {outside:#?}"
     );
     let loaded: Vec<&str> = cdp
-        .events_named("Network.requestWillBeSent")
+        .events_named(&tab, "Network.requestWillBeSent")
         .filter_map(|e| e["params"]["request"]["url"].as_str())
         .collect();
     assert!(

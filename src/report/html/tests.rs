@@ -236,3 +236,13 @@ fn hostile_text_is_never_markup() {
     assert!(html.contains("alt=\"alt &#60;script&#62;alert(1)&#60;/script&#62; &#34; &#39;\""));
     assert!(html.contains("INTERRUPTED"));
 }
+
+#[test]
+fn an_empty_run_renders_without_tables() {
+    let summary = crate::report::charts::fixture::empty_summary();
+    let html = render(&summary, &[]);
+    assert!(html.contains("No step ran."));
+    assert!(html.contains("No step failed."));
+    assert!(html.contains("No budgets were set for this run."));
+    assert!(!html.contains("id=\"stages\""));
+}

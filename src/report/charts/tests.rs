@@ -1,19 +1,29 @@
-//! Every chart decodes as a PNG of the documented size, for the fixture, for empty and
-//! tiny runs and for hostile step names; `LOADGATE_CHART_PREVIEW=dir` also writes the
-//! fixture's charts there to look at.
+//! Every chart decodes as a PNG of the documented size, for the fixture, for empty,
+//! tiny and long runs and for hostile step names.
+//!
+//! To look at them: `LOADGATE_CHART_PREVIEW=/tmp/charts-preview cargo test -p loadgate
+//! --lib report::charts` writes each case's charts to a folder of that directory.
 
 use super::fixture::{empty_summary, sample_summary};
 use super::*;
 use crate::metrics::{SecondSample, StepKind, StepMetrics};
 use crate::summary::RunSummary;
 
-/// Decodes a PNG and returns its width and height.
-fn png_size(bytes: &[u8]) -> (u32, u32) {
+/// Decodes a PNG into its width, height and RGB pixels.
+fn decode(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
     let decoder = png::Decoder::new(bytes);
     let mut reader = decoder.read_info().expect("a PNG header");
     let mut pixels = vec![0; reader.output_buffer_size()];
     let info = reader.next_frame(&mut pixels).expect("PNG pixel data");
-    (info.width, info.height)
+    assert_eq!(info.color_type, png::ColorType::Rgb);
+    pixels.truncate(info.buffer_size());
+    (info.width, info.height, pixels)
+}
+
+/// Decodes a PNG and returns its width and height.
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    let (width, height, _) = decode(bytes);
+    (width, height)
 }
 
 /// Renders every chart and checks names, order and size.
@@ -195,4 +205,30 @@ fn long_run_with_many_stages_renders() {
         .collect();
     let charts = check_all(&summary);
     preview(&charts, "long");
+}
+
+#[test]
+fn titles_are_drawn_with_the_bundled_font() {
+    // The title sits in the top-left corner; with no usable font it would stay white.
+    for chart in render_charts(&empty_summary()).unwrap() {
+        let (width, _, pixels) = decode(&chart.png);
+        let dark = (10..40)
+            .flat_map(|y| (20..300).map(move |x| (y * width as usize + x) * 3))
+            .filter(|&i| pixels[i] < 100 && pixels[i + 1] < 100 && pixels[i + 2] < 100)
+            .count();
+        assert!(
+            dark > 100,
+            "{}: only {dark} dark title pixels",
+            chart.file_name
+        );
+    }
+}
+
+#[test]
+fn rendering_is_deterministic() {
+    let summary = sample_summary();
+    assert_eq!(
+        render_charts(&summary).unwrap(),
+        render_charts(&summary).unwrap()
+    );
 }

@@ -1,11 +1,14 @@
 //! The typeface compiled into the binary, so charts render the same on machines that have
 //! no system fonts at all (containers, CI runners).
 //!
-//! Noto Sans comes from the `notosans` crate (the font is under the SIL Open Font License
-//! 1.1, shipped with that crate). It is parsed once; `typeset` draws all text with it, and
-//! it is also registered with plotters under every generic family name, so plotters'
-//! own text measuring (axis label areas) uses the same metrics and never looks for a
-//! system font.
+//! Noto Sans 1.04 (© Google) comes from the `notosans` crate (MIT OR Apache-2.0). The
+//! font file's own metadata licenses it under Apache-2.0, and the crate also ships it
+//! with the SIL Open Font License 1.1 text: permissive either way, and the notice
+//! travels inside the font's name table.
+//!
+//! The faces are parsed once; `typeset` draws all text with them. They are also
+//! registered with plotters under every generic family name, so plotters' own text
+//! measuring (axis label areas) uses the same metrics and never looks for a system font.
 
 use crate::report::ReportError;
 use ab_glyph::FontRef;

@@ -33,6 +33,7 @@ fn run_normal(out: &Path, extra: &[&str]) -> std::process::Output {
 
 #[test]
 fn normal_passes_as_shipped_and_fails_against_a_slow_server() {
+    let _serial = one_heavy_run_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let good = dir.path().join("good");
     let out = run_normal(&good, &[]);
@@ -70,6 +71,7 @@ fn normal_passes_as_shipped_and_fails_against_a_slow_server() {
 
 #[test]
 fn report_command_reproduces_the_artifacts_from_summary_json_alone() {
+    let _serial = one_heavy_run_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let run_dir = dir.path().join("run");
     let out = run_normal(&run_dir, &[]);
@@ -90,6 +92,7 @@ fn report_command_reproduces_the_artifacts_from_summary_json_alone() {
 
 #[test]
 fn baseline_flags_a_real_regression_but_not_noise() {
+    let _serial = one_heavy_run_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let server = ServerProcess::start(&[]);
     let (first, second) = (dir.path().join("first"), dir.path().join("second"));

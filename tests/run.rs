@@ -248,22 +248,17 @@ fn a_target_that_dies_mid_run_is_counted_as_failures_not_a_crash() {
     let scenario = small_scenario("", "{ status: 200 }").replace("over: 2s", "over: 4s");
     let (dir, path) = scenario_file(&scenario);
     let out_dir = dir.path().join("out");
-    let child = loadgate()
-        .args([
-            "run",
-            path.to_str().unwrap(),
-            "--target",
-            &server.url,
-            "--out",
-            out_dir.to_str().unwrap(),
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_loadgate(&[
+        "run",
+        path.to_str().unwrap(),
+        "--target",
+        &server.url,
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
     std::thread::sleep(Duration::from_millis(2500));
     server.kill();
-    let out = child.wait_with_output().unwrap();
+    let out = finish_within(child, RUN_DEADLINE);
     assert!(
         !String::from_utf8_lossy(&out.stderr).contains("panicked"),
         "{}",
@@ -337,17 +332,12 @@ fn ctrl_c_keeps_what_was_measured_and_exits_130() {
     let scenario = small_scenario("", "{ status: 200 }").replace("over: 2s", "over: 30s");
     let (dir, path) = scenario_file(&scenario);
     let out_dir = dir.path().join("out");
-    let child = loadgate()
-        .args([
-            "run",
-            path.to_str().unwrap(),
-            "--out",
-            out_dir.to_str().unwrap(),
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_loadgate(&[
+        "run",
+        path.to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
     std::thread::sleep(Duration::from_secs(3));
     let started = Instant::now();
     let status = std::process::Command::new("kill")
@@ -355,7 +345,7 @@ fn ctrl_c_keeps_what_was_measured_and_exits_130() {
         .status()
         .unwrap();
     assert!(status.success());
-    let out = child.wait_with_output().unwrap();
+    let out = finish_within(child, RUN_DEADLINE);
     assert_eq!(out.status.code(), Some(130), "{}", text(&out));
     assert!(
         started.elapsed() < Duration::from_secs(20),

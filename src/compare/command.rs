@@ -3,8 +3,7 @@
 use super::{compare, Comparison, Tolerance};
 use crate::cli::ToleranceArgs;
 use crate::exit::{AppError, Exit};
-use crate::report::{format_micros, format_value};
-use crate::slo::Unit;
+use crate::report::format_micros;
 use crate::summary::RunSummary;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::Table;
@@ -70,14 +69,6 @@ pub fn compare_command(
     })
 }
 
-fn figure_text(figure: &str, value: f64) -> String {
-    match figure {
-        "error_rate" => format_value(value, Unit::Fraction),
-        "throughput" => format_value(value, Unit::PerSecond),
-        _ => format_micros(value.round() as u64),
-    }
-}
-
 /// The comparison as a table plus a one-line result.
 pub fn comparison_lines(comparison: &Comparison) -> Vec<String> {
     let mut table = Table::new();
@@ -95,13 +86,9 @@ pub fn comparison_lines(comparison: &Comparison) -> Vec<String> {
         table.add_row(vec![
             f.step.clone(),
             f.figure.clone(),
-            figure_text(&f.figure, f.baseline),
-            figure_text(&f.figure, f.current),
-            if f.baseline > 0.0 {
-                format!("{:+.1}%", f.change * 100.0)
-            } else {
-                "-".into()
-            },
+            f.display(f.baseline),
+            f.display(f.current),
+            f.change_text(),
             format!("{:.1}%", f.confidence * 100.0),
             if f.regression {
                 "REGRESSION".into()
@@ -120,12 +107,7 @@ pub fn comparison_lines(comparison: &Comparison) -> Vec<String> {
             comparison.unmatched_steps.join(", ")
         ));
     }
-    let regressions: Vec<String> = comparison
-        .figures
-        .iter()
-        .filter(|f| f.regression)
-        .map(|f| format!("{} {}", f.step, f.figure))
-        .collect();
+    let regressions = comparison.regressions();
     let t = &comparison.tolerance;
     lines.push(if regressions.is_empty() {
         format!(

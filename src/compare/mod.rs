@@ -82,6 +82,37 @@ impl Comparison {
     pub fn passed(&self) -> bool {
         self.figures.iter().all(|f| !f.regression)
     }
+
+    /// The regressed figures as `step figure`, for one-line summaries.
+    pub fn regressions(&self) -> Vec<String> {
+        self.figures
+            .iter()
+            .filter(|f| f.regression)
+            .map(|f| format!("{} {}", f.step, f.figure))
+            .collect()
+    }
+}
+
+impl FigureComparison {
+    /// The figure's values formatted for people (`12.3ms`, `0.012%`, `143.2/s`).
+    pub fn display(&self, value: f64) -> String {
+        use crate::report::{format_micros, format_value};
+        use crate::slo::Unit;
+        match self.figure.as_str() {
+            "error_rate" => format_value(value, Unit::Fraction),
+            "throughput" => format_value(value, Unit::PerSecond),
+            _ => format_micros(value.round().max(0.0) as u64),
+        }
+    }
+
+    /// The relative change as `+12.5%`, or `-` when the baseline was zero.
+    pub fn change_text(&self) -> String {
+        if self.baseline > 0.0 {
+            format!("{:+.1}%", self.change * 100.0)
+        } else {
+            "-".into()
+        }
+    }
 }
 
 /// Compares `current` with `baseline` step by step.

@@ -39,13 +39,18 @@ pub fn plan_stages(scenario: &Scenario, scale: f64) -> Vec<PlannedStage> {
         .collect()
 }
 
-/// Goose's test-plan string (`users,secs;…`).
+/// Goose's test-plan string (`users,secs;…`). Goose keeps users running forever when the
+/// last step has any, so a plan that does not end at 0 users gets a final `0,0s`: the
+/// users stop as soon as the last stage ends (Goose's own `--run-time` does the same).
 pub fn goose_test_plan(stages: &[PlannedStage]) -> String {
-    stages
+    let mut steps: Vec<String> = stages
         .iter()
         .map(|s| format!("{},{}s", s.users, s.duration.as_secs()))
-        .collect::<Vec<_>>()
-        .join(";")
+        .collect();
+    if stages.last().is_some_and(|s| s.users > 0) {
+        steps.push("0,0s".to_string());
+    }
+    steps.join(";")
 }
 
 #[cfg(test)]
@@ -61,5 +66,11 @@ mod tests {
         let secs: Vec<u64> = stages.iter().map(|s| s.duration.as_secs()).collect();
         assert_eq!(secs, vec![1, 6, 1]);
         assert_eq!(goose_test_plan(&stages), "5,1s;5,6s;0,1s");
+        let held = &stages[..2];
+        assert_eq!(
+            goose_test_plan(held),
+            "5,1s;5,6s;0,0s",
+            "a plan must end, not hold forever"
+        );
     }
 }

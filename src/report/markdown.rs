@@ -69,7 +69,12 @@ fn markdown(summary: &RunSummary) -> String {
     let broken = verdicts.iter().filter(|v| !v.passed).count();
     let mut md = String::new();
 
-    let (mark, word) = if broken == 0 {
+    let regressed = summary
+        .comparison
+        .as_ref()
+        .map(|c| c.regressions())
+        .unwrap_or_default();
+    let (mark, word) = if broken == 0 && regressed.is_empty() {
         ("✅", "PASS")
     } else {
         ("❌", "FAIL")
@@ -139,6 +144,36 @@ fn markdown(summary: &RunSummary) -> String {
         }
     }
 
+    if let Some(comparison) = &summary.comparison {
+        let _ = writeln!(md, "### Baseline\n");
+        if regressed.is_empty() {
+            let _ = writeln!(
+                md,
+                "No regression against {}.\n",
+                escape(&comparison.baseline)
+            );
+        } else {
+            let _ = writeln!(md, "Regressed against {}:\n", escape(&comparison.baseline));
+            let _ = writeln!(
+                md,
+                "| step | figure | baseline | current | change | confidence |"
+            );
+            let _ = writeln!(md, "| --- | --- | ---: | ---: | ---: | ---: |");
+            for f in comparison.figures.iter().filter(|f| f.regression) {
+                let _ = writeln!(
+                    md,
+                    "| {} | {} | {} | {} | {} | {:.1}% |",
+                    escape(&f.step),
+                    f.figure,
+                    f.display(f.baseline),
+                    f.display(f.current),
+                    f.change_text(),
+                    f.confidence * 100.0
+                );
+            }
+            md.push('\n');
+        }
+    }
     if let Some(c) = &judgement.capacity {
         let describe = |s: &StageRef| {
             format!(

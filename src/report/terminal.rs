@@ -87,16 +87,27 @@ pub fn verdict_lines(summary: &RunSummary) -> Vec<String> {
             (None, Some(reason)) => reason.clone(),
             (None, None) => "not measured".to_string(),
         };
-        lines.push(format!("  {mark}  {}  ({measured}; limit {} {})", v.rule, v.comparison, format_value(v.limit, v.unit)));
+        lines.push(format!(
+            "  {mark}  {}  ({measured}; limit {} {})",
+            v.rule,
+            v.comparison,
+            format_value(v.limit, v.unit)
+        ));
     }
     if let Some(capacity) = &judgement.capacity {
         lines.push(capacity_line(capacity));
     }
     let failed = judgement.verdicts.iter().filter(|v| !v.passed).count();
     lines.push(if failed == 0 {
-        format!("SLO gate: PASS (all {} budgets met)", judgement.verdicts.len())
+        format!(
+            "SLO gate: PASS (all {} budgets met)",
+            judgement.verdicts.len()
+        )
     } else {
-        format!("SLO gate: FAIL ({failed} of {} budgets broken)", judgement.verdicts.len())
+        format!(
+            "SLO gate: FAIL ({failed} of {} budgets broken)",
+            judgement.verdicts.len()
+        )
     });
     lines
 }
@@ -104,8 +115,18 @@ pub fn verdict_lines(summary: &RunSummary) -> Vec<String> {
 /// One sentence naming the capacity a multi-stage run measured.
 pub fn capacity_line(capacity: &crate::slo::Capacity) -> String {
     let stage = |s: &crate::slo::StageRef| match &s.name {
-        Some(name) => format!("stage {} `{name}` ({} users, {:.1} req/s)", s.stage + 1, s.users, s.requests_per_sec),
-        None => format!("stage {} ({} users, {:.1} req/s)", s.stage + 1, s.users, s.requests_per_sec),
+        Some(name) => format!(
+            "stage {} `{name}` ({} users, {:.1} req/s)",
+            s.stage + 1,
+            s.users,
+            s.requests_per_sec
+        ),
+        None => format!(
+            "stage {} ({} users, {:.1} req/s)",
+            s.stage + 1,
+            s.users,
+            s.requests_per_sec
+        ),
     };
     match (&capacity.last_passing, &capacity.first_failing) {
         (Some(good), Some(bad)) => format!(
@@ -114,8 +135,15 @@ pub fn capacity_line(capacity: &crate::slo::Capacity) -> String {
             stage(bad),
             capacity.broken_rules.join("; ")
         ),
-        (Some(good), None) => format!("Capacity: every stage met every budget, up to {}", stage(good)),
-        (None, Some(bad)) => format!("Capacity: already {} broke {}", stage(bad), capacity.broken_rules.join("; ")),
+        (Some(good), None) => format!(
+            "Capacity: every stage met every budget, up to {}",
+            stage(good)
+        ),
+        (None, Some(bad)) => format!(
+            "Capacity: already {} broke {}",
+            stage(bad),
+            capacity.broken_rules.join("; ")
+        ),
         (None, None) => "Capacity: no loaded stage was judged".to_string(),
     }
 }

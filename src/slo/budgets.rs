@@ -69,7 +69,10 @@ fn check(text: &str, source: Option<String>, scenario: &Scenario) -> Result<Budg
         None => None,
         Some(StageRef::Number(n)) if *n <= scenario.load.stages.len() => Some(n - 1),
         Some(StageRef::Number(n)) => {
-            return Err(format!("`{text}`: there is no stage {n} (the scenario has {})", scenario.load.stages.len()))
+            return Err(format!(
+                "`{text}`: there is no stage {n} (the scenario has {})",
+                scenario.load.stages.len()
+            ))
         }
         Some(StageRef::Name(name)) => Some(
             scenario
@@ -80,35 +83,58 @@ fn check(text: &str, source: Option<String>, scenario: &Scenario) -> Result<Budg
                 .ok_or_else(|| format!("`{text}`: no stage is named `{name}`"))?,
         ),
     };
-    Ok(Budget { text: text.to_string(), rule, source, stage })
+    Ok(Budget {
+        text: text.to_string(),
+        rule,
+        source,
+        stage,
+    })
 }
 
 /// Reads a budgets file: `budgets:` entries of `{ rule, source, scenarios }`.
 fn read_budget_file(file: &Path, scenario: &Scenario) -> Result<Vec<Budget>, Diagnostics> {
     let text = std::fs::read_to_string(file).map_err(|e| {
-        Diagnostics::whole_file(file, Position::default(), format!("cannot read the budgets file: {e}"))
+        Diagnostics::whole_file(
+            file,
+            Position::default(),
+            format!("cannot read the budgets file: {e}"),
+        )
     })?;
     let tree = parse_tree(file, &text)?;
     let no_env = |_: &str| None;
     let mut r = Reader::new(file, &no_env);
     let mut budgets = Vec::new();
     if let Some(top) = r.mapping(&tree, "", &["budgets"]) {
-        if let Some(items) = r.required(top, "", "budgets").and_then(|n| r.sequence(n, "budgets")) {
+        if let Some(items) = r
+            .required(top, "", "budgets")
+            .and_then(|n| r.sequence(n, "budgets"))
+        {
             for (index, item) in items.iter().enumerate() {
                 let field = format!("budgets[{index}]");
-                let Some(entry) = r.mapping(item, &field, &["rule", "source", "scenarios"]) else { continue };
-                let source = entry.get_node("source").and_then(|n| r.string(n, &join(&field, "source")));
+                let Some(entry) = r.mapping(item, &field, &["rule", "source", "scenarios"]) else {
+                    continue;
+                };
+                let source = entry
+                    .get_node("source")
+                    .and_then(|n| r.string(n, &join(&field, "source")));
                 if let Some(only) = entry.get_node("scenarios") {
                     let names: Vec<String> = match r.sequence(only, &join(&field, "scenarios")) {
-                        Some(list) => list.iter().filter_map(|n| r.string(n, &join(&field, "scenarios"))).collect(),
+                        Some(list) => list
+                            .iter()
+                            .filter_map(|n| r.string(n, &join(&field, "scenarios")))
+                            .collect(),
                         None => continue,
                     };
                     if !names.contains(&scenario.name) {
                         continue;
                     }
                 }
-                let Some(rule_node) = r.required(entry, &field, "rule") else { continue };
-                let Some(text) = r.string(rule_node, &join(&field, "rule")) else { continue };
+                let Some(rule_node) = r.required(entry, &field, "rule") else {
+                    continue;
+                };
+                let Some(text) = r.string(rule_node, &join(&field, "rule")) else {
+                    continue;
+                };
                 match check(&text, source, scenario) {
                     Ok(budget) => budgets.push(budget),
                     Err(message) => r.error(rule_node, &join(&field, "rule"), message),

@@ -18,7 +18,11 @@ struct Window<'a> {
 
 /// Judges every budget over the run; multi-stage runs are also judged stage by stage
 /// (upper-bound budgets only: they describe health) to find the capacity.
-pub fn judge(budgets: &[Budget], metrics: &RunMetrics, stage_names: &[Option<String>]) -> Judgement {
+pub fn judge(
+    budgets: &[Budget],
+    metrics: &RunMetrics,
+    stage_names: &[Option<String>],
+) -> Judgement {
     let whole = Window {
         steps: &metrics.steps,
         seconds: metrics.duration_secs,
@@ -35,7 +39,10 @@ pub fn judge(budgets: &[Budget], metrics: &RunMetrics, stage_names: &[Option<Str
             },
         })
         .collect();
-    let health: Vec<&Budget> = budgets.iter().filter(|b| b.stage.is_none() && b.rule.comparison.is_upper_bound()).collect();
+    let health: Vec<&Budget> = budgets
+        .iter()
+        .filter(|b| b.stage.is_none() && b.rule.comparison.is_upper_bound())
+        .collect();
     let mut stages = Vec::new();
     if metrics.stages.len() > 1 && !health.is_empty() {
         for stage in &metrics.stages {
@@ -46,7 +53,10 @@ pub fn judge(budgets: &[Budget], metrics: &RunMetrics, stage_names: &[Option<Str
             }
             let verdicts: Vec<Verdict> = health
                 .iter()
-                .filter(|b| !matches!(scope_steps(&b.rule.scope, window.steps), v if v.is_empty()) || matches!(b.rule.scope, Scope::All))
+                .filter(|b| {
+                    !matches!(scope_steps(&b.rule.scope, window.steps), v if v.is_empty())
+                        || matches!(b.rule.scope, Scope::All)
+                })
                 .map(|b| verdict(b, &window))
                 .collect();
             stages.push(StageVerdicts {
@@ -60,7 +70,11 @@ pub fn judge(budgets: &[Budget], metrics: &RunMetrics, stage_names: &[Option<Str
         }
     }
     let capacity = (!stages.is_empty()).then(|| capacity(&stages));
-    Judgement { verdicts, stages, capacity }
+    Judgement {
+        verdicts,
+        stages,
+        capacity,
+    }
 }
 
 fn stage_window(metrics: &RunMetrics, index: usize) -> Window<'_> {
@@ -73,7 +87,12 @@ fn stage_window(metrics: &RunMetrics, index: usize) -> Window<'_> {
         .map(|s| s.ws_open)
         .max()
         .unwrap_or(0);
-    Window { steps: &stage.steps, seconds: stage.duration_secs, peak_ws, stage: Some(index) }
+    Window {
+        steps: &stage.steps,
+        seconds: stage.duration_secs,
+        peak_ws,
+        stage: Some(index),
+    }
 }
 
 /// Stages with users ramping to zero say nothing about capacity.
@@ -96,13 +115,23 @@ fn capacity(stages: &[StageVerdicts]) -> Capacity {
         last_passing: last_passing.map(reference),
         first_failing: failing.map(reference),
         broken_rules: failing
-            .map(|s| s.verdicts.iter().filter(|v| !v.passed).map(|v| v.rule.clone()).collect())
+            .map(|s| {
+                s.verdicts
+                    .iter()
+                    .filter(|v| !v.passed)
+                    .map(|v| v.rule.clone())
+                    .collect()
+            })
             .unwrap_or_default(),
     }
 }
 
 fn scope_steps<'a>(scope: &Scope, steps: &'a BTreeMap<String, StepMetrics>) -> Vec<&'a String> {
-    steps.iter().filter(|(name, step)| in_scope(scope, name, step)).map(|(name, _)| name).collect()
+    steps
+        .iter()
+        .filter(|(name, step)| in_scope(scope, name, step))
+        .map(|(name, _)| name)
+        .collect()
 }
 
 fn in_scope(scope: &Scope, name: &str, step: &StepMetrics) -> bool {
@@ -127,7 +156,14 @@ fn unjudged(budget: &Budget, stage: Option<usize>, reason: String) -> Verdict {
     base(budget, stage, Vec::new(), None, false, Some(reason))
 }
 
-fn base(budget: &Budget, stage: Option<usize>, steps: Vec<String>, measured: Option<f64>, passed: bool, reason: Option<String>) -> Verdict {
+fn base(
+    budget: &Budget,
+    stage: Option<usize>,
+    steps: Vec<String>,
+    measured: Option<f64>,
+    passed: bool,
+    reason: Option<String>,
+) -> Verdict {
     let rule: &Rule = &budget.rule;
     Verdict {
         rule: budget.text.clone(),
@@ -149,7 +185,10 @@ fn verdict(budget: &Budget, window: &Window) -> Verdict {
     let rule = &budget.rule;
     let steps: Vec<String> = match rule.measure {
         Measure::WsConnections => Vec::new(),
-        _ => scope_steps(&rule.scope, window.steps).into_iter().cloned().collect(),
+        _ => scope_steps(&rule.scope, window.steps)
+            .into_iter()
+            .cloned()
+            .collect(),
     };
     let measured = measure(rule, window);
     match measured {
@@ -171,7 +210,9 @@ fn measure(rule: &Rule, window: &Window) -> Result<f64, String> {
         Scope::Steps(names) => format!("no samples: {} never ran", names.join(", ")),
         other => format!("no samples: no step in scope ({}) ran", scope_label(other)),
     };
-    let Some(merged) = merged.filter(|m| m.count > 0) else { return Err(never_ran()) };
+    let Some(merged) = merged.filter(|m| m.count > 0) else {
+        return Err(never_ran());
+    };
     let latency = |value: f64| {
         if merged.latency.count() == 0 {
             Err("no latency samples: every attempt failed before it could be timed".to_string())
@@ -184,7 +225,9 @@ fn measure(rule: &Rule, window: &Window) -> Result<f64, String> {
         Measure::Mean => latency(merged.latency.mean()),
         Measure::Max => latency(merged.latency.max() as f64),
         Measure::ErrorRate => Ok(merged.error_rate()),
-        Measure::Throughput if window.seconds > 0.0 => Ok((merged.count - merged.errors) as f64 / window.seconds),
+        Measure::Throughput if window.seconds > 0.0 => {
+            Ok((merged.count - merged.errors) as f64 / window.seconds)
+        }
         Measure::Throughput => Err("the window lasted no time".into()),
         Measure::WsConnections => Ok(window.peak_ws as f64),
     }

@@ -157,7 +157,13 @@ pub fn parse_rule(text: &str) -> Result<Rule, String> {
     if measure == Measure::WsConnections && scope != Scope::All {
         return Err("`ws_connections` counts the whole run's sockets; drop the `for` part".into());
     }
-    Ok(Rule { measure, comparison, limit, scope, stage })
+    Ok(Rule {
+        measure,
+        comparison,
+        limit,
+        scope,
+        stage,
+    })
 }
 
 fn parse_measure(text: &str) -> Result<Measure, String> {
@@ -180,7 +186,12 @@ fn parse_measure(text: &str) -> Result<Measure, String> {
 }
 
 fn parse_limit(measure: &Measure, text: &str) -> Result<f64, String> {
-    let number = |t: &str| t.trim().parse::<f64>().ok().filter(|n| n.is_finite() && *n >= 0.0);
+    let number = |t: &str| {
+        t.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite() && *n >= 0.0)
+    };
     match measure.unit() {
         Unit::Micros => parse_duration(text)
             .map(|d| d.as_micros() as f64)
@@ -190,9 +201,11 @@ fn parse_limit(measure: &Measure, text: &str) -> Result<f64, String> {
                 .filter(|p| *p <= 100.0)
                 .map(|p| p / 100.0)
                 .ok_or_else(|| format!("`{text}` is not a percentage")),
-            None => number(text)
-                .filter(|f| *f <= 1.0)
-                .ok_or_else(|| format!("error_rate needs a percentage (`0.05%`) or a fraction up to 1, not `{text}`")),
+            None => number(text).filter(|f| *f <= 1.0).ok_or_else(|| {
+                format!(
+                    "error_rate needs a percentage (`0.05%`) or a fraction up to 1, not `{text}`"
+                )
+            }),
         },
         Unit::PerSecond => text
             .strip_suffix("/s")
@@ -235,14 +248,33 @@ mod tests {
     #[test]
     fn reads_aloud() {
         let r = parse_rule("p95 < 200ms for http").unwrap();
-        assert_eq!((r.measure, r.comparison, r.limit, r.scope), (Measure::Percentile(95.0), Comparison::Below, 200_000.0, Scope::Http));
+        assert_eq!(
+            (r.measure, r.comparison, r.limit, r.scope),
+            (
+                Measure::Percentile(95.0),
+                Comparison::Below,
+                200_000.0,
+                Scope::Http
+            )
+        );
         let r = parse_rule("error_rate < 0.05%").unwrap();
         assert!((r.limit - 0.0005).abs() < 1e-12);
-        let r = parse_rule("throughput >= 100/s for send-message, ws-send in stage steady").unwrap();
-        assert_eq!(r.scope, Scope::Steps(vec!["send-message".into(), "ws-send".into()]));
+        let r =
+            parse_rule("throughput >= 100/s for send-message, ws-send in stage steady").unwrap();
+        assert_eq!(
+            r.scope,
+            Scope::Steps(vec!["send-message".into(), "ws-send".into()])
+        );
         assert_eq!(r.stage, Some(StageRef::Name("steady".into())));
         let r = parse_rule("p99.9 <= 1.5s for ws-reply in stage 2").unwrap();
-        assert_eq!((r.measure, r.limit, r.stage), (Measure::Percentile(99.9), 1_500_000.0, Some(StageRef::Number(2))));
+        assert_eq!(
+            (r.measure, r.limit, r.stage),
+            (
+                Measure::Percentile(99.9),
+                1_500_000.0,
+                Some(StageRef::Number(2))
+            )
+        );
         assert_eq!(parse_rule("ws_connections >= 1000").unwrap().limit, 1000.0);
     }
 

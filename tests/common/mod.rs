@@ -15,9 +15,56 @@ pub fn loadgate() -> Command {
     cmd
 }
 
-/// Runs loadgate with `args`, returning its output.
+/// No loadgate run in these tests may take longer than this; a hang fails the test.
+pub const RUN_DEADLINE: std::time::Duration = std::time::Duration::from_secs(180);
+
+/// Runs loadgate with `args`, returning its output (killed and failed past [`RUN_DEADLINE`]).
 pub fn run_loadgate(args: &[&str]) -> Output {
-    loadgate().args(args).output().expect("loadgate runs")
+    finish_within(spawn_loadgate(args), RUN_DEADLINE)
+}
+
+/// Collects a child's output, killing it (and failing the test) if it outlives `deadline`.
+pub fn finish_within(mut child: Child, deadline: std::time::Duration) -> Output {
+    use std::io::Read;
+    let mut stdout = child.stdout.take().expect("stdout piped");
+    let mut stderr = child.stderr.take().expect("stderr piped");
+    let out_reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = stdout.read_to_end(&mut buf);
+        buf
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = stderr.read_to_end(&mut buf);
+        buf
+    });
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait on loadgate") {
+            break status;
+        }
+        if started.elapsed() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("loadgate did not finish within {deadline:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    Output {
+        status,
+        stdout: out_reader.join().unwrap(),
+        stderr: err_reader.join().unwrap(),
+    }
+}
+
+/// Starts loadgate in the background with its output captured.
+pub fn spawn_loadgate(args: &[&str]) -> Child {
+    loadgate()
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("loadgate starts")
 }
 
 /// A scenario file written into a fresh temp dir (kept alive by the returned guard).
@@ -102,4 +149,12 @@ pub fn text(output: &Output) -> String {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     )
+}
+
+/// Runs that judge latency budgets take this lock, so that two of them never share the
+/// two cores at once: the test then asserts what the server does, not how busy the
+/// machine is.
+pub fn one_heavy_run_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }

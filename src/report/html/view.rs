@@ -145,6 +145,7 @@ pub(super) struct Page {
     pub interrupted: bool,
     pub budgets: Vec<BudgetRow>,
     pub capacity: Option<CapacityView>,
+    pub baseline: Option<BaselineView>,
     pub matrix: Option<Matrix>,
     pub steps: Vec<StepRow>,
     pub total: Option<StepRow>,
@@ -175,7 +176,7 @@ impl Page {
                 format_duration(duration),
                 summary.settings.target
             ),
-            banner: banner(&judgement.verdicts),
+            banner: banner(&judgement.verdicts, summary.comparison.as_ref()),
             interrupted: summary.interrupted,
             budgets: judgement
                 .verdicts
@@ -187,6 +188,7 @@ impl Page {
                 first_failing: c.first_failing.as_ref().map(stage_ref),
                 broken_rules: c.broken_rules.clone(),
             }),
+            baseline: summary.comparison.as_ref().map(baseline_view),
             matrix: matrix(summary),
             steps: ordered_steps(summary, &summary.metrics.steps)
                 .into_iter()
@@ -214,9 +216,62 @@ impl Page {
     }
 }
 
-fn banner(verdicts: &[Verdict]) -> Banner {
+/// The baseline comparison section.
+pub(super) struct BaselineView {
+    pub against: String,
+    pub passed: bool,
+    pub rows: Vec<BaselineRow>,
+    pub not_compared: String,
+}
+
+/// One compared figure.
+pub(super) struct BaselineRow {
+    pub step: String,
+    pub figure: String,
+    pub baseline: String,
+    pub current: String,
+    pub change: String,
+    pub confidence: String,
+    pub regression: bool,
+}
+
+fn baseline_view(c: &crate::compare::Comparison) -> BaselineView {
+    BaselineView {
+        against: c.baseline.clone(),
+        passed: c.passed(),
+        rows: c
+            .figures
+            .iter()
+            .map(|f| BaselineRow {
+                step: f.step.clone(),
+                figure: f.figure.clone(),
+                baseline: f.display(f.baseline),
+                current: f.display(f.current),
+                change: f.change_text(),
+                confidence: format!("{:.1}%", f.confidence * 100.0),
+                regression: f.regression,
+            })
+            .collect(),
+        not_compared: c.unmatched_steps.join(", "),
+    }
+}
+
+fn banner(verdicts: &[Verdict], comparison: Option<&crate::compare::Comparison>) -> Banner {
     let total = verdicts.len();
     let broken = verdicts.iter().filter(|v| !v.passed).count();
+    if let Some(regressed) = comparison
+        .map(|c| c.regressions())
+        .filter(|r| !r.is_empty())
+    {
+        return Banner {
+            word: "FAIL",
+            class: "fail",
+            detail: format!(
+                "{broken} of {total} budgets broken; regressed against the baseline: {}.",
+                regressed.join(", ")
+            ),
+        };
+    }
     if broken == 0 {
         Banner {
             word: "PASS",

@@ -42,11 +42,20 @@ fn normal_passes_as_shipped_and_fails_against_a_slow_server() {
         assert!(good.join(file).is_file(), "{file} missing");
     }
     for chart in loadgate::report::charts::CHART_FILES {
-        let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(good.join(chart)).unwrap()));
-        let mut reader = decoder.read_info().unwrap_or_else(|e| panic!("{chart} does not decode: {e}"));
+        let decoder = png::Decoder::new(std::io::BufReader::new(
+            std::fs::File::open(good.join(chart)).unwrap(),
+        ));
+        let mut reader = decoder
+            .read_info()
+            .unwrap_or_else(|e| panic!("{chart} does not decode: {e}"));
         let mut pixels = vec![0; reader.output_buffer_size()];
-        let frame = reader.next_frame(&mut pixels).unwrap_or_else(|e| panic!("{chart}: {e}"));
-        let expected = (loadgate::report::charts::CHART_WIDTH, loadgate::report::charts::CHART_HEIGHT);
+        let frame = reader
+            .next_frame(&mut pixels)
+            .unwrap_or_else(|e| panic!("{chart}: {e}"));
+        let expected = (
+            loadgate::report::charts::CHART_WIDTH,
+            loadgate::report::charts::CHART_HEIGHT,
+        );
         assert_eq!((frame.width, frame.height), expected, "{chart} size");
     }
     let summary = read_summary(&good);

@@ -64,55 +64,83 @@ fn run_to(args: &[&str], out: &std::path::Path) -> std::process::Output {
     run_loadgate(&all)
 }
 
-#[test]
-fn shipped_scenarios_run_against_the_in_process_server() {
-    for name in ["normal", "spike"] {
-        let out_dir = tempfile::tempdir().unwrap();
-        let file = format!("scenarios/{name}.yaml");
-        let out = run_to(&["run", &file, "--time-scale", "0.05"], out_dir.path());
-        let summary = read_summary(out_dir.path());
-        assert!(summary.settings.embedded_target, "{name}");
-        for step in &summary.step_order {
-            let metrics = &summary.metrics.steps[step];
-            assert!(
-                metrics.count > 0,
-                "{name}: step {step} never ran\n{}",
-                text(&out)
-            );
+/// Runs a shipped scenario at a small time scale and checks what any healthy run shows:
+/// every step ran, the exit code agrees with the verdicts, and (but under stress, which
+/// exists to find where things break) nothing failed.
+fn check_shipped_scenario(name: &str, target: Option<&str>) {
+    let _serial = one_heavy_run_at_a_time();
+    let out_dir = tempfile::tempdir().unwrap();
+    let file = format!("scenarios/{name}.yaml");
+    let mut args = vec![
+        "run",
+        file.as_str(),
+        "--time-scale",
+        "0.05",
+        "--out",
+        out_dir.path().to_str().unwrap(),
+    ];
+    if let Some(url) = target {
+        args.extend(["--target", url]);
+    }
+    let out = run_loadgate(&args);
+    let summary = read_summary(out_dir.path());
+    assert_eq!(summary.settings.embedded_target, target.is_none(), "{name}");
+    assert_eq!(
+        out.status.code(),
+        Some(loadgate::run::exit_for(&summary) as i32),
+        "{name}: exit code must follow the verdicts\n{}",
+        text(&out)
+    );
+    assert!(
+        !summary.judgement.verdicts.is_empty(),
+        "{name} is judged against slo.yaml"
+    );
+    for step in &summary.step_order {
+        let metrics = &summary.metrics.steps[step];
+        assert!(
+            metrics.count > 0,
+            "{name}: step {step} never ran\n{}",
+            text(&out)
+        );
+        if name != "stress" {
             assert_eq!(
                 metrics.errors, 0,
                 "{name}: step {step} failed: {:?}",
                 metrics.failures
             );
         }
+    }
+    if name == "stress" {
         assert!(
-            String::from_utf8_lossy(&out.stdout).contains("run files:"),
+            summary.judgement.capacity.is_some(),
+            "stress states the capacity"
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("Capacity:"),
             "{}",
             text(&out)
         );
     }
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("run files:"),
+        "{}",
+        text(&out)
+    );
 }
 
 #[test]
-fn shipped_scenario_runs_against_a_separate_server_process() {
+fn shipped_scenarios_run_against_the_in_process_server() {
+    for name in ["normal", "spike", "stress"] {
+        check_shipped_scenario(name, None);
+    }
+}
+
+#[test]
+fn shipped_scenarios_run_against_a_separate_server_process() {
     let server = ServerProcess::start(&[]);
-    let out_dir = tempfile::tempdir().unwrap();
-    let out = run_to(
-        &[
-            "run",
-            "scenarios/normal.yaml",
-            "--time-scale",
-            "0.05",
-            "--target",
-            &server.url,
-        ],
-        out_dir.path(),
-    );
-    let summary = read_summary(out_dir.path());
-    assert_eq!(summary.settings.target, server.url);
-    assert!(!summary.settings.embedded_target);
-    assert!(summary.metrics.total_count() > 50, "{}", text(&out));
-    assert_eq!(summary.metrics.total_errors(), 0, "{}", text(&out));
+    for name in ["normal", "spike", "stress"] {
+        check_shipped_scenario(name, Some(&server.url));
+    }
 }
 
 #[test]

@@ -138,6 +138,16 @@ fn baseline_flags_a_real_regression_but_not_noise() {
         "p95, p99, error rate, throughput per step"
     );
     assert!(comparison.passed());
+    let html = std::fs::read_to_string(second.join("report.html")).unwrap();
+    assert!(
+        html.contains("Baseline comparison"),
+        "the HTML report shows the comparison"
+    );
+    let markdown = std::fs::read_to_string(second.join("summary.md")).unwrap();
+    assert!(
+        markdown.contains("### Baseline") && markdown.contains("No regression"),
+        "{markdown}"
+    );
 
     let slow = ServerProcess::start(&["--latency", "50"]);
     let third = dir.path().join("third");

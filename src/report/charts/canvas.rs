@@ -252,3 +252,25 @@ pub(crate) fn no_data(area: &Area, note: &str) -> DrawResult {
     )?;
     Ok(())
 }
+
+/// The axis, label and grid styling every chart shares, so the four charts look alike
+/// and a change of house style is made in one place.
+pub(crate) trait HouseStyle {
+    /// Applies the shared label, axis and grid styles.
+    fn house_style(&mut self) -> &mut Self;
+}
+
+impl<X, Y, DB> HouseStyle for plotters::chart::MeshStyle<'_, '_, X, Y, DB>
+where
+    X: plotters::coord::ranged1d::Ranged<ValueType: std::fmt::Debug>,
+    Y: plotters::coord::ranged1d::Ranged<ValueType: std::fmt::Debug>,
+    DB: DrawingBackend,
+{
+    fn house_style(&mut self) -> &mut Self {
+        self.label_style(text(14.0, &style::INK))
+            .axis_desc_style(text(15.0, &style::MUTED))
+            .axis_style(style::BOUNDARY.stroke_width(1))
+            .bold_line_style(style::GRID.mix(0.6).stroke_width(1))
+            .light_line_style(style::GRID.mix(0.0).stroke_width(0))
+    }
+}

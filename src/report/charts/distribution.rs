@@ -2,7 +2,7 @@
 //! p99.9 … equally spaced), one curve per step — how long the tail is, which a single
 //! percentile in a table cannot show.
 
-use super::canvas::{self, text, Area, DrawResult, LegendEntry, Swatch};
+use super::canvas::{self, Area, DrawResult, HouseStyle, LegendEntry, Swatch};
 use super::nines::{nines_end, percentile, percentile_label, NinesAxis};
 use super::{style, Chart, LATENCY_DISTRIBUTION};
 use crate::metrics::LatencyHistogram;
@@ -153,11 +153,7 @@ fn draw(root: &Area, summary: &RunSummary, curves: &[Curve], merged: bool) -> Dr
         .y_desc("latency (ms)")
         .x_label_formatter(&|v| percentile_label(*v))
         .y_label_formatter(&|v| style::ms_tick(*v))
-        .label_style(text(14.0, &style::INK))
-        .axis_desc_style(text(15.0, &style::MUTED))
-        .axis_style(style::BOUNDARY.stroke_width(1))
-        .bold_line_style(style::GRID.mix(0.6).stroke_width(1))
-        .light_line_style(style::GRID.mix(0.0).stroke_width(0))
+        .house_style()
         .draw()?;
     for c in curves {
         chart.draw_series(LineSeries::new(

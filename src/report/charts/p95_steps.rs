@@ -1,7 +1,7 @@
 //! `p95-per-step.png`: each step's p95 as a bar, in scenario order, against the p95
 //! budget that covers it — which steps are slow, and which of them break a budget.
 
-use super::canvas::{self, text, Area, DrawResult, LegendEntry, Swatch};
+use super::canvas::{self, text, Area, DrawResult, HouseStyle, LegendEntry, Swatch};
 use super::{style, Chart, P95_PER_STEP};
 use crate::report::{format_micros, ReportError};
 use crate::slo::{Unit, Verdict};
@@ -216,11 +216,7 @@ fn draw(root: &Area, summary: &RunSummary, rows: &[Row]) -> DrawResult {
         .x_labels(8)
         .x_desc("p95 latency (ms)")
         .x_label_formatter(&|v| style::ms_tick(*v))
-        .label_style(text(14.0, &style::INK))
-        .axis_desc_style(text(15.0, &style::MUTED))
-        .axis_style(style::BOUNDARY.stroke_width(1))
-        .bold_line_style(style::GRID.mix(0.6).stroke_width(1))
-        .light_line_style(style::GRID.mix(0.0).stroke_width(0))
+        .house_style()
         .draw()?;
 
     let (base_x, base_y) = area.get_base_pixel();

@@ -1,7 +1,7 @@
 //! What the two over-time charts share: the per-second series cut into lines at gaps,
 //! the time axis and its mesh.
 
-use super::canvas::{text, DrawResult};
+use super::canvas::{DrawResult, HouseStyle};
 use super::stages::{bands_end, Band, TimeChart};
 use super::style;
 use crate::metrics::LatencyHistogram;
@@ -157,11 +157,7 @@ pub(crate) fn configure_mesh(
         .y_desc(y_desc)
         .x_label_formatter(&|v| style::time_tick(*v, run_secs))
         .y_label_formatter(&y_format)
-        .label_style(text(14.0, &style::INK))
-        .axis_desc_style(text(15.0, &style::MUTED))
-        .axis_style(style::BOUNDARY.stroke_width(1))
-        .bold_line_style(style::GRID.mix(0.6).stroke_width(1))
-        .light_line_style(style::GRID.mix(0.0).stroke_width(0))
+        .house_style()
         .draw()?;
     Ok(())
 }

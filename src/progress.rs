@@ -19,22 +19,31 @@ pub struct Progress {
     task: JoinHandle<()>,
 }
 
-/// One progress line's text.
+/// One progress line's text. The p95s are of successful attempts, HTTP steps and
+/// WebSocket round trips apart, since pooling them would show neither.
 pub fn describe(view: &LiveView, stages: &[PlannedStage]) -> String {
     let error_rate = if view.requests == 0 {
         0.0
     } else {
         view.errors as f64 * 100.0 / view.requests as f64
     };
-    format!(
-        "stage {}/{} · {} users · {:.1} req/s · errors {:.2}% · p95 {}",
+    let mut line = format!(
+        "stage {}/{} · {} users · {:.1} req/s · errors {:.2}%",
         (view.stage + 1).min(stages.len()),
         stages.len(),
         view.users,
         view.recent_rate,
         error_rate,
-        crate::report::format_micros(view.p95_micros),
-    )
+    );
+    for (label, p95) in [("http", view.p95_http), ("ws", view.p95_ws)] {
+        if let Some(micros) = p95 {
+            line.push_str(&format!(
+                " · p95 {label} {}",
+                crate::report::format_micros(micros)
+            ));
+        }
+    }
+    line
 }
 
 impl Progress {

@@ -6,10 +6,10 @@ use crate::compare::command::{comparison_lines, read_run};
 use crate::compare::{compare, Tolerance};
 use crate::engine::{self, interrupt, plan};
 use crate::exit::{AppError, Exit};
-use crate::metrics::Recorder;
+use crate::metrics::{Recorder, StagePlan};
 use crate::report::{terminal, write_run_folder};
 use crate::scenario::{load_scenario, Scenario};
-use crate::slo::{judge, load_budgets, Budget};
+use crate::slo::{judge, load_budgets, series_scopes, Budget};
 use crate::summary::{
     FlowSetting, RunSettings, RunSummary, ScenarioInfo, StageSetting, SCHEMA_VERSION,
 };
@@ -106,16 +106,22 @@ async fn measure(
     embedded: bool,
 ) -> Result<RunSummary, AppError> {
     let stages = plan::plan_stages(scenario, args.time_scale);
-    let timings: Vec<_> = stages.iter().map(|s| (s.users, s.duration)).collect();
+    let timings: Vec<StagePlan> = stages
+        .iter()
+        .map(|s| StagePlan {
+            name: s.name.clone(),
+            users: s.users,
+            duration: s.duration,
+        })
+        .collect();
     let started_at = chrono::Utc::now();
-    let recorder = Arc::new(Recorder::new(&timings));
+    let recorder = Arc::new(Recorder::new(&timings, &series_scopes(budgets)));
     let progress = Progress::start(recorder.clone(), stages.clone());
     let outcome = engine::run_attack(scenario, &stages, base_url, recorder.clone()).await;
     progress.finish().await;
     outcome?;
     let metrics = recorder.snapshot();
-    let stage_names: Vec<Option<String>> = stages.iter().map(|s| s.name.clone()).collect();
-    let judgement = judge(budgets, &metrics, &stage_names);
+    let judgement = judge(budgets, &metrics, interrupt::was_interrupted());
     Ok(RunSummary {
         schema_version: SCHEMA_VERSION,
         tool: format!("loadgate {}", env!("CARGO_PKG_VERSION")),

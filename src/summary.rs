@@ -7,7 +7,7 @@ use crate::slo::Judgement;
 use serde::{Deserialize, Serialize};
 
 /// The schema version written by this build; bumped on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The whole record of one run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -3,14 +3,17 @@
 //! and the reports, serializable and mergeable across shards.
 //!
 //! - `recorder`: the live, shared sink; `snapshot`: the serializable result;
-//! - `histogram`: the µs histogram and its compact encoding; `failure`: failure classes.
+//! - `histogram`: the µs histogram and its compact encoding; `failure`: failure classes;
+//! - `scope`: which steps a figure covers (all, HTTP, WebSocket, named).
 
 pub mod failure;
 pub mod histogram;
 pub mod recorder;
+pub mod scope;
 pub mod snapshot;
 
 pub use failure::{Failure, FailureKind};
 pub use histogram::LatencyHistogram;
-pub use recorder::{LiveView, Recorder, Sample};
+pub use recorder::{LiveView, Recorder, Sample, StagePlan};
+pub use scope::Scope;
 pub use snapshot::{FailureCount, RunMetrics, SecondSample, StageMetrics, StepKind, StepMetrics};

@@ -1,10 +1,12 @@
 //! The live, thread-safe sink every user's steps record into while a run goes on.
 //!
 //! Each sample lands in its step's run-wide histogram, in the histogram of the stage the
-//! run is in at that moment (from the planned stage timings), and in the current second.
+//! run is in at that moment (from the planned stage timings), and in the current second
+//! (per series scope). Only successful attempts are timed; failures are counted.
 
 use super::failure::Failure;
 use super::histogram::LatencyHistogram;
+use super::scope::Scope;
 use super::snapshot::{
     FailureCount, RunMetrics, SecondSample, StageMetrics, StepKind, StepMetrics,
 };
@@ -38,13 +40,35 @@ pub struct LiveView {
     pub users: u64,
     /// Steps per second over the last few complete seconds.
     pub recent_rate: f64,
-    /// 95th percentile over the whole run so far (µs).
-    pub p95_micros: u64,
+    /// 95th percentile of the successful HTTP steps so far (µs), if any succeeded.
+    pub p95_http: Option<u64>,
+    /// 95th percentile of the successful WebSocket round trips (receives) so far (µs).
+    pub p95_ws: Option<u64>,
+}
+
+/// A stage as planned (after `--time-scale`), for the recorder's stage clock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StagePlan {
+    /// The stage's `name:`, if it has one.
+    pub name: Option<String>,
+    /// Users at the end of the stage.
+    pub users: usize,
+    /// How long it lasts.
+    pub duration: Duration,
 }
 
 struct State {
     metrics: RunMetrics,
-    overall: LatencyHistogram,
+    /// Successful HTTP latencies, for the live p95.
+    live_http: LatencyHistogram,
+    /// Successful WebSocket round trips (receives), for the live p95.
+    live_ws: LatencyHistogram,
+}
+
+/// A scope that gets a per-second latency series, with its label computed once.
+struct Series {
+    scope: Scope,
+    label: String,
 }
 
 /// Shared by all users of a run (behind an `Arc`).
@@ -53,27 +77,43 @@ pub struct Recorder {
     /// test plan begins, and the stage clock must match the plan, not that set-up.
     start: OnceLock<Instant>,
     stage_ends: Vec<Duration>,
+    series: Vec<Series>,
     state: Mutex<State>,
     users: AtomicU64,
     ws_open: AtomicU64,
 }
 
 impl Recorder {
-    /// Starts the clock for a run with these planned (already time-scaled) stages.
-    pub fn new(stages: &[(usize, Duration)]) -> Self {
+    /// A recorder for a run with these planned (already time-scaled) stages, keeping a
+    /// per-second latency series for each of `series` (the run's latency budget scopes).
+    pub fn new(stages: &[StagePlan], series: &[Scope]) -> Self {
         let mut end = Duration::ZERO;
+        let mut before = 0;
         let mut stage_ends = Vec::with_capacity(stages.len());
         let mut stage_metrics = Vec::with_capacity(stages.len());
-        for (index, (users, over)) in stages.iter().enumerate() {
+        for (index, stage) in stages.iter().enumerate() {
             stage_metrics.push(StageMetrics {
                 index,
-                users: *users,
+                name: stage.name.clone(),
+                users: stage.users,
+                start_users: before,
                 start_secs: end.as_secs_f64(),
-                duration_secs: over.as_secs_f64(),
+                duration_secs: stage.duration.as_secs_f64(),
+                ran_secs: 0.0,
                 steps: Default::default(),
             });
-            end += *over;
+            before = stage.users;
+            end += stage.duration;
             stage_ends.push(end);
+        }
+        let mut unique: Vec<Series> = Vec::new();
+        for scope in series {
+            if !unique.iter().any(|s| s.scope == *scope) {
+                unique.push(Series {
+                    scope: scope.clone(),
+                    label: scope.label(),
+                });
+            }
         }
         let metrics = RunMetrics {
             stages: stage_metrics,
@@ -82,9 +122,11 @@ impl Recorder {
         Recorder {
             start: OnceLock::new(),
             stage_ends,
+            series: unique,
             state: Mutex::new(State {
                 metrics,
-                overall: LatencyHistogram::default(),
+                live_http: LatencyHistogram::with_precision(2),
+                live_ws: LatencyHistogram::with_precision(2),
             }),
             users: AtomicU64::new(0),
             ws_open: AtomicU64::new(0),
@@ -119,13 +161,23 @@ impl Recorder {
             self.users.load(Ordering::Relaxed),
             self.ws_open.load(Ordering::Relaxed),
         );
+        // Only successes are timed: a failure's latency says how fast it failed.
         let micros = sample
             .latency
+            .filter(|_| sample.failure.is_none())
             .map(|d| d.as_micros().min(u64::MAX as u128) as u64);
         let mut state = self.lock();
-        let State { metrics, overall } = &mut *state;
+        let State {
+            metrics,
+            live_http,
+            live_ws,
+        } = &mut *state;
         if let Some(m) = micros {
-            overall.record(m);
+            match kind {
+                StepKind::Http => live_http.record(m),
+                StepKind::WsReceive | StepKind::WsFirstFrame => live_ws.record(m),
+                _ => {}
+            }
         }
         let add = |step_metrics: &mut StepMetrics| {
             step_metrics.count += 1;
@@ -161,7 +213,12 @@ impl Recorder {
         slot.users = slot.users.max(users);
         slot.ws_open = slot.ws_open.max(ws_open);
         if let Some(m) = micros {
-            slot.latency.record(m);
+            for series in self.series.iter().filter(|s| s.scope.matches(step, kind)) {
+                slot.latency
+                    .entry(series.label.clone())
+                    .or_insert_with(|| LatencyHistogram::with_precision(2))
+                    .record(m);
+            }
         }
     }
 
@@ -234,7 +291,8 @@ impl Recorder {
             errors: state.metrics.total_errors(),
             users: self.users.load(Ordering::Relaxed),
             recent_rate,
-            p95_micros: state.overall.percentile(95.0),
+            p95_http: (state.live_http.count() > 0).then(|| state.live_http.percentile(95.0)),
+            p95_ws: (state.live_ws.count() > 0).then(|| state.live_ws.percentile(95.0)),
         }
     }
 
@@ -244,6 +302,9 @@ impl Recorder {
         let state = self.lock();
         let mut metrics = state.metrics.clone();
         metrics.duration_secs = elapsed.as_secs_f64();
+        for stage in &mut metrics.stages {
+            stage.ran_secs = (metrics.duration_secs - stage.start_secs).clamp(0.0, stage.duration_secs);
+        }
         let last = metrics.series.last().map(|s| s.second).unwrap_or(0);
         let mut filled = Vec::with_capacity(last as usize + 1);
         let mut samples = metrics.series.into_iter().peekable();

@@ -3,6 +3,7 @@
 //! another run's snapshot (shards) by adding histograms and counts.
 
 use super::histogram::LatencyHistogram;
+use super::scope::Scope;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -51,7 +52,9 @@ pub struct StepMetrics {
     pub errors: u64,
     /// WebSocket frames received during the step.
     pub frames: u64,
-    /// Latency of every attempt that got as far as being timed (µs).
+    /// Latency of every successful attempt (µs). Failed attempts are counted in
+    /// `errors` and `failures`, never timed here: a step that fails fast must not look
+    /// fast (latency budgets judge successes, as k6's `expected_response` does).
     pub latency: LatencyHistogram,
     /// Failures grouped by class label.
     pub failures: BTreeMap<String, FailureCount>,
@@ -68,6 +71,11 @@ impl StepMetrics {
             latency: LatencyHistogram::default(),
             failures: BTreeMap::new(),
         }
+    }
+
+    /// Attempts that succeeded (and so were timed).
+    pub fn successes(&self) -> u64 {
+        self.count - self.errors
     }
 
     /// Errors as a fraction of attempts (0 when nothing ran).
@@ -99,12 +107,21 @@ impl StepMetrics {
 pub struct StageMetrics {
     /// 0-based position in `load.stages`.
     pub index: usize,
+    /// The stage's `name:`, if it has one.
+    pub name: Option<String>,
     /// Users at the end of the stage.
     pub users: usize,
+    /// Users at the start of the stage (the previous stage's end; 0 for the first). With
+    /// `users` it bounds the stage's load: capacity counts a stage as holding the lower
+    /// of the two and as breaking at the higher.
+    pub start_users: usize,
     /// Seconds from the run's start at which the stage began.
     pub start_secs: f64,
     /// Planned length in seconds (after the time scale).
     pub duration_secs: f64,
+    /// Seconds of the stage the run covered: `duration_secs` for a stage that ran to
+    /// its end, less for the stage an interrupted run stopped in, 0 for stages after.
+    pub ran_secs: f64,
     /// Per step name.
     pub steps: BTreeMap<String, StepMetrics>,
 }
@@ -122,8 +139,11 @@ pub struct SecondSample {
     pub users: u64,
     /// Highest number of open WebSockets seen in this second.
     pub ws_open: u64,
-    /// Latencies of the steps completed in this second (2 significant digits).
-    pub latency: LatencyHistogram,
+    /// Latencies of the successful steps completed in this second, per chart scope
+    /// (keyed by [`Scope::label`](super::Scope::label); 2 significant digits). The
+    /// scopes are those of the run's latency budgets, so each chart line shows what
+    /// its budget judges.
+    pub latency: BTreeMap<String, LatencyHistogram>,
 }
 
 impl SecondSample {
@@ -135,7 +155,7 @@ impl SecondSample {
             errors: 0,
             users: 0,
             ws_open: 0,
-            latency: LatencyHistogram::with_precision(2),
+            latency: BTreeMap::new(),
         }
     }
 }
@@ -158,11 +178,6 @@ pub struct RunMetrics {
 }
 
 impl RunMetrics {
-    /// All samples of the steps for which `select` holds, merged.
-    pub fn merged_where(&self, select: impl Fn(&str, &StepMetrics) -> bool) -> Option<StepMetrics> {
-        merge_where(&self.steps, select)
-    }
-
     /// Total attempts over every step.
     pub fn total_count(&self) -> u64 {
         self.steps.values().map(|s| s.count).sum()
@@ -182,6 +197,8 @@ impl RunMetrics {
             match self.stages.iter_mut().find(|s| s.index == stage.index) {
                 Some(mine) => {
                     mine.users += stage.users;
+                    mine.start_users += stage.start_users;
+                    mine.ran_secs = mine.ran_secs.max(stage.ran_secs);
                     merge_steps(&mut mine.steps, &stage.steps);
                 }
                 None => self.stages.push(stage.clone()),
@@ -194,7 +211,12 @@ impl RunMetrics {
                     mine.errors += sample.errors;
                     mine.users += sample.users;
                     mine.ws_open += sample.ws_open;
-                    mine.latency.merge(&sample.latency);
+                    for (scope, histogram) in &sample.latency {
+                        mine.latency
+                            .entry(scope.clone())
+                            .and_modify(|h| h.merge(histogram))
+                            .or_insert_with(|| histogram.clone());
+                    }
                 }
                 None => self.series.push(sample.clone()),
             }
@@ -205,14 +227,11 @@ impl RunMetrics {
     }
 }
 
-/// Merges the steps for which `select` holds; `None` when none matches.
-pub fn merge_where(
-    steps: &BTreeMap<String, StepMetrics>,
-    select: impl Fn(&str, &StepMetrics) -> bool,
-) -> Option<StepMetrics> {
+/// Merges the steps of `scope`; `None` when none of them ran.
+pub fn merge_scope(steps: &BTreeMap<String, StepMetrics>, scope: &Scope) -> Option<StepMetrics> {
     let mut merged: Option<StepMetrics> = None;
     for (name, step) in steps {
-        if select(name, step) {
+        if scope.matches(name, step.kind) {
             match &mut merged {
                 Some(m) => m.merge(step),
                 None => merged = Some(step.clone()),

@@ -12,7 +12,9 @@
 //! become character references (so parsers keep them), and characters XML 1.0 cannot
 //! carry at all (most control characters) become U+FFFD.
 
-use super::html::format::{format_duration, measured_and_limit, stage_label, verdict_statement};
+use super::html::format::{
+    capacity_lines, format_duration, measured_and_limit, stage_label, verdict_statement,
+};
 use super::{Chart, ReportError, ReportFile, ReportWriter};
 use crate::slo::Verdict;
 use crate::summary::RunSummary;
@@ -148,24 +150,8 @@ fn stage_lines(summary: &RunSummary) -> Vec<String> {
         }
     }
     if let Some(c) = &summary.judgement.capacity {
-        let describe = |s: &crate::slo::StageRef| {
-            format!(
-                "{} ({} users, {:.1} req/s)",
-                stage_label(s.stage, s.name.as_deref()),
-                s.users,
-                s.requests_per_sec
-            )
-        };
-        lines.push(match &c.last_passing {
-            Some(s) => format!("capacity: last stage meeting every budget: {}", describe(s)),
-            None => "capacity: no stage met every budget".to_string(),
-        });
-        if let Some(s) = &c.first_failing {
-            lines.push(format!(
-                "capacity: first stage to break a budget: {}, breaking {}",
-                describe(s),
-                c.broken_rules.join(", ")
-            ));
+        for line in capacity_lines(summary, c) {
+            lines.push(format!("capacity: {}", line.text));
         }
     }
     lines

@@ -8,10 +8,10 @@
 //! spaces so a row stays one row.
 
 use super::html::format::{
+    capacity_lines,
     format_duration, format_percent, measured_and_limit, ordered_steps, per_second, stage_label,
 };
 use super::{format_micros, Chart, ReportError, ReportFile, ReportWriter};
-use crate::slo::StageRef;
 use crate::summary::RunSummary;
 use std::fmt::Write as _;
 
@@ -175,29 +175,11 @@ fn markdown(summary: &RunSummary) -> String {
         }
     }
     if let Some(c) = &judgement.capacity {
-        let describe = |s: &StageRef| {
-            format!(
-                "**{}** ({} users, {:.1} req/s)",
-                escape(&stage_label(s.stage, s.name.as_deref())),
-                s.users,
-                s.requests_per_sec
-            )
-        };
-        let mut line = match &c.last_passing {
-            Some(s) => format!("Last stage meeting every budget: {}", describe(s)),
-            None => "No stage met every budget".to_string(),
-        };
-        match &c.first_failing {
-            Some(s) => {
-                let _ = write!(line, "; first to break one: {}", describe(s));
-                if !c.broken_rules.is_empty() {
-                    let rules: Vec<String> = c.broken_rules.iter().map(|r| escape(r)).collect();
-                    let _ = write!(line, ", breaking {}", rules.join(", "));
-                }
-            }
-            None => line.push_str("; no stage broke a budget"),
-        }
-        let _ = writeln!(md, "\n**Capacity:** {line}.");
+        let sentences: Vec<String> = capacity_lines(summary, c)
+            .into_iter()
+            .map(|line| escape(&line.text))
+            .collect();
+        let _ = writeln!(md, "\n**Capacity:** {}", sentences.join(" "));
     }
 
     let names = ordered_steps(summary, &summary.metrics.steps);

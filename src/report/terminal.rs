@@ -1,6 +1,7 @@
 //! The summary table printed when a run ends: one row per step, in scenario order.
 
-use super::{format_micros, format_value};
+use super::format_micros;
+use super::html::format::{capacity_lines, verdict_statement};
 use crate::summary::RunSummary;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, Table};
@@ -34,16 +35,24 @@ pub fn step_table(summary: &RunSummary) -> String {
         } else {
             format!("{} ({:.2}%)", step.errors, step.error_rate() * 100.0)
         };
+        // Latency columns are of successful attempts; none succeeded, nothing to show.
+        let latency = |micros: u64| {
+            if h.count() == 0 {
+                "-".to_string()
+            } else {
+                format_micros(micros)
+            }
+        };
         table.add_row(vec![
             name.clone(),
             step.count.to_string(),
             errors,
             format!("{:.1}", step.count as f64 / seconds),
-            format_micros(h.percentile(50.0)),
-            format_micros(h.percentile(90.0)),
-            format_micros(h.percentile(95.0)),
-            format_micros(h.percentile(99.0)),
-            format_micros(h.max()),
+            latency(h.percentile(50.0)),
+            latency(h.percentile(90.0)),
+            latency(h.percentile(95.0)),
+            latency(h.percentile(99.0)),
+            latency(h.max()),
         ]);
     }
     for column in 1..9 {
@@ -82,20 +91,10 @@ pub fn verdict_lines(summary: &RunSummary) -> Vec<String> {
     lines.push("SLO budgets:".to_string());
     for v in &judgement.verdicts {
         let mark = if v.passed { "PASS" } else { "FAIL" };
-        let measured = match (v.measured, &v.reason) {
-            (Some(m), _) => format!("measured {}", format_value(m, v.unit)),
-            (None, Some(reason)) => reason.clone(),
-            (None, None) => "not measured".to_string(),
-        };
-        lines.push(format!(
-            "  {mark}  {}  ({measured}; limit {} {})",
-            v.rule,
-            v.comparison,
-            format_value(v.limit, v.unit)
-        ));
+        lines.push(format!("  {mark}  {}  ({})", v.rule, verdict_statement(v)));
     }
     if let Some(capacity) = &judgement.capacity {
-        lines.push(capacity_line(capacity));
+        lines.push(capacity_line(summary, capacity));
     }
     let failed = judgement.verdicts.iter().filter(|v| !v.passed).count();
     lines.push(if failed == 0 {
@@ -112,38 +111,11 @@ pub fn verdict_lines(summary: &RunSummary) -> Vec<String> {
     lines
 }
 
-/// One sentence naming the capacity a multi-stage run measured.
-pub fn capacity_line(capacity: &crate::slo::Capacity) -> String {
-    let stage = |s: &crate::slo::StageRef| match &s.name {
-        Some(name) => format!(
-            "stage {} `{name}` ({} users, {:.1} req/s)",
-            s.stage + 1,
-            s.users,
-            s.requests_per_sec
-        ),
-        None => format!(
-            "stage {} ({} users, {:.1} req/s)",
-            s.stage + 1,
-            s.users,
-            s.requests_per_sec
-        ),
-    };
-    match (&capacity.last_passing, &capacity.first_failing) {
-        (Some(good), Some(bad)) => format!(
-            "Capacity: {} met every budget; {} broke {}",
-            stage(good),
-            stage(bad),
-            capacity.broken_rules.join("; ")
-        ),
-        (Some(good), None) => format!(
-            "Capacity: every stage met every budget, up to {}",
-            stage(good)
-        ),
-        (None, Some(bad)) => format!(
-            "Capacity: already {} broke {}",
-            stage(bad),
-            capacity.broken_rules.join("; ")
-        ),
-        (None, None) => "Capacity: no loaded stage was judged".to_string(),
-    }
+/// The capacity statement of a multi-stage run, as one paragraph.
+pub fn capacity_line(summary: &RunSummary, capacity: &crate::slo::Capacity) -> String {
+    let sentences: Vec<String> = capacity_lines(summary, capacity)
+        .into_iter()
+        .map(|line| line.text)
+        .collect();
+    format!("Capacity: {}", sentences.join(" "))
 }

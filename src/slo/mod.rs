@@ -11,5 +11,5 @@ pub mod rule;
 pub mod verdict;
 
 pub use budgets::{load_budgets, Budget};
-pub use evaluate::judge;
+pub use evaluate::{judge, series_scopes};
 pub use verdict::{Capacity, Judgement, StageRef, StageVerdicts, Unit, Verdict};

@@ -5,6 +5,7 @@
 //! `<measure> <comparison> <limit> [for <scope>] [in stage <number or name>]`.
 
 use super::verdict::Unit;
+pub use crate::metrics::Scope;
 use crate::scenario::duration::parse_duration;
 use std::fmt;
 
@@ -89,19 +90,6 @@ impl Comparison {
             Comparison::AtLeast => ">=",
         }
     }
-}
-
-/// Which steps a budget covers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Scope {
-    /// Every step (the default).
-    All,
-    /// Every HTTP step.
-    Http,
-    /// Every WebSocket measure.
-    Ws,
-    /// The named steps (or `first:` names), merged.
-    Steps(Vec<String>),
 }
 
 /// A stage named in a rule.

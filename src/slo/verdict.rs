@@ -45,23 +45,34 @@ pub struct Verdict {
     pub passed: bool,
     /// Why a budget failed without a measurement (e.g. `the step never ran`).
     pub reason: Option<String>,
+    /// True when the figure covers only part of what the budget asks for, because the
+    /// run was interrupted before its window (the run, or the stage) ended.
+    #[serde(default)]
+    pub partial: bool,
 }
 
-/// All budgets judged on one stage.
+/// Every budget that applies to one stage, judged on that stage: the run-wide upper
+/// bounds (latency, error rate: health holds in every stage) and the rules pinned to
+/// it with `in stage`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StageVerdicts {
     /// 0-based stage index.
     pub stage: usize,
     /// The stage's name, if it has one.
     pub name: Option<String>,
+    /// Users at the start of the stage.
+    pub start_users: usize,
     /// Users at the end of the stage.
     pub users: usize,
-    /// Steps completed per second during the stage.
+    /// Steps completed per second during the part of the stage that ran.
     pub requests_per_sec: f64,
-    /// Each budget that can be judged per stage.
+    /// Each budget that applies to the stage.
     pub verdicts: Vec<Verdict>,
     /// Whether every one of them passed.
     pub passed: bool,
+    /// False when an interrupted run stopped inside this stage: its figures cover only
+    /// part of it, and capacity does not count it.
+    pub complete: bool,
 }
 
 /// A stage as the capacity statement names it.
@@ -71,22 +82,37 @@ pub struct StageRef {
     pub stage: usize,
     /// The stage's name, if it has one.
     pub name: Option<String>,
-    /// Users at the end of the stage.
+    /// The load the statement credits the stage with. A stage that held is credited with
+    /// the load it kept throughout, the lower of its start and end (a ramp down from 200
+    /// to 0 users held 0, not 200); a stage that broke, with the most it reached, the
+    /// higher (a ramp up from 120 to 240 that broke, broke at 240 at most).
     pub users: usize,
     /// Steps completed per second during the stage.
     pub requests_per_sec: f64,
 }
 
-/// The measured capacity of a multi-stage run: the last stage that met every budget and
-/// the first that broke one.
+/// The measured capacity of a multi-stage run, from the stages that ran to their end:
+/// the highest load that met every budget applying to its stage, and the lowest load
+/// that broke one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Capacity {
-    /// The last stage (before the first break) that met every budget.
-    pub last_passing: Option<StageRef>,
-    /// The first stage that broke a budget.
-    pub first_failing: Option<StageRef>,
+    /// The stage with the highest load among those that met every budget that applies
+    /// to them, counting each at the lower of its start and end users (the longest such
+    /// stage when several share that load).
+    pub held: Option<StageRef>,
+    /// The stage with the lowest load among those that broke a budget, counting each at
+    /// the higher of its start and end users (the earliest when several share that
+    /// load).
+    pub broke: Option<StageRef>,
     /// The rules that stage broke.
     pub broken_rules: Vec<String>,
+    /// Rules that failed over the whole run but in no judged stage (lower bounds such as
+    /// `throughput >= 100/s` are judged on the whole run only), so the capacity
+    /// statement never reads as if the run met every budget.
+    pub run_wide_broken: Vec<String>,
+    /// Stages that did not run to their end (an interrupted run) and so were not
+    /// counted, by 0-based index.
+    pub not_judged: Vec<usize>,
 }
 
 /// The gate's full conclusion for a run.

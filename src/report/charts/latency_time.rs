@@ -1,115 +1,237 @@
-//! `latency-over-time.png`: p50, p95 and p99 of every step completed in each second,
-//! against the run's latency budgets and its stages — where a run got slow, and whether
-//! that crossed a budget.
+//! `latency-over-time.png`: the latency of successful steps in each second, one panel per
+//! latency budget's scope, each panel drawing the figure its budgets judge (p95, mean,
+//! …) against those budgets, over the run's stages. A budget is never drawn against
+//! steps it does not judge, so a reader sees a breach only where the gate could.
+//!
+//! A run without latency budgets gets one panel for the HTTP steps and one for the
+//! WebSocket measures, each with p50, p95 and p99.
 
-use super::canvas::{self, text, Area, DrawResult, LegendEntry, Swatch};
+use super::canvas::{self, bold, text, Area, DrawResult, HouseStyle, LegendEntry, Swatch};
 use super::stages;
 use super::time_axis::TimeAxis;
-use super::{style, timeline, Chart, LATENCY_OVER_TIME};
+use super::timeline::{self, ScopeSeries, Stat};
+use super::{style, Chart, LATENCY_OVER_TIME};
 use crate::report::{format_micros, ReportError};
 use crate::slo::Unit;
 use crate::summary::RunSummary;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-/// A latency budget line.
-struct Budget {
-    ms: f64,
-    rule: String,
-}
-
 /// Budgets further above the data than this factor are listed as off scale rather than
 /// drawn, so a generous budget does not flatten the curves into the bottom edge.
 const OFF_SCALE: f64 = 3.0;
 
+/// The most panels one chart holds; further scopes are named in the subtitle.
+const MAX_PANELS: usize = 6;
+
+/// A latency budget line.
+struct Budget {
+    ms: f64,
+    rule: String,
+    /// The seconds it applies to when pinned to a stage (`in stage X`).
+    span: Option<(f64, f64)>,
+}
+
+/// One scope's panel.
+struct Panel {
+    /// The scope's label, which keys its per-second series.
+    scope: String,
+    stats: Vec<Stat>,
+    budgets: Vec<Budget>,
+    series: ScopeSeries,
+}
+
 /// Renders the chart.
 pub(crate) fn render(summary: &RunSummary) -> Result<Chart, ReportError> {
-    let series = timeline::percentile_series(summary);
-    let budgets = budgets(summary);
-    let png = canvas::render_png(LATENCY_OVER_TIME, |root| {
-        draw(root, summary, &series, &budgets)
-    })?;
+    let panels = panels(summary);
+    let png = canvas::render_png(LATENCY_OVER_TIME, |root| draw(root, summary, &panels))?;
     Ok(Chart {
         file_name: LATENCY_OVER_TIME.to_string(),
         title: "Latency over time".to_string(),
-        alt: alt_text(summary, &series, &budgets),
+        alt: alt_text(summary, &panels),
         png,
     })
 }
 
-/// Whole-run latency budgets, one per rule.
-fn budgets(summary: &RunSummary) -> Vec<Budget> {
-    let mut out: Vec<Budget> = Vec::new();
+/// One panel per latency budget scope, in the order the budgets are listed; or, without
+/// latency budgets, one per recorded series (HTTP and WebSocket).
+fn panels(summary: &RunSummary) -> Vec<Panel> {
+    let mut panels: Vec<Panel> = Vec::new();
     for v in &summary.judgement.verdicts {
-        if v.unit != Unit::Micros || v.stage.is_some() || !v.limit.is_finite() || v.limit < 0.0 {
+        if v.unit != Unit::Micros || !v.limit.is_finite() || v.limit < 0.0 {
             continue;
         }
-        if out.iter().any(|b| b.rule == v.rule) {
+        let Some(stat) = Stat::of_measure(&v.measure) else {
             continue;
+        };
+        let at = match panels.iter().position(|p| p.scope == v.scope) {
+            Some(at) => at,
+            None => {
+                panels.push(Panel {
+                    scope: v.scope.clone(),
+                    stats: Vec::new(),
+                    budgets: Vec::new(),
+                    series: ScopeSeries::default(),
+                });
+                panels.len() - 1
+            }
+        };
+        let panel = &mut panels[at];
+        if !panel.stats.contains(&stat) {
+            panel.stats.push(stat);
         }
-        out.push(Budget {
-            ms: v.limit / 1_000.0,
-            rule: v.rule.clone(),
-        });
+        if !panel.budgets.iter().any(|b| b.rule == v.rule) {
+            panel.budgets.push(Budget {
+                ms: v.limit / 1_000.0,
+                rule: v.rule.clone(),
+                span: v.stage.and_then(|i| stage_span(summary, i)),
+            });
+        }
     }
-    out.sort_by(|a, b| a.ms.total_cmp(&b.ms));
-    out
+    if panels.is_empty() {
+        let mut scopes: Vec<&String> = Vec::new();
+        for sample in &summary.metrics.series {
+            for scope in sample.latency.keys() {
+                if !scopes.contains(&scope) {
+                    scopes.push(scope);
+                }
+            }
+        }
+        panels = scopes
+            .into_iter()
+            .map(|scope| Panel {
+                scope: scope.clone(),
+                stats: vec![
+                    Stat::Percentile(50.0),
+                    Stat::Percentile(95.0),
+                    Stat::Percentile(99.0),
+                ],
+                budgets: Vec::new(),
+                series: ScopeSeries::default(),
+            })
+            .collect();
+    }
+    for panel in &mut panels {
+        panel.series = timeline::scope_series(summary, &panel.scope, &panel.stats);
+    }
+    panels
 }
 
-fn draw(
-    root: &Area,
-    summary: &RunSummary,
-    series: &timeline::Percentiles,
-    budgets: &[Budget],
-) -> DrawResult {
-    let subtitle = format!(
-        "{} · p50 / p95 / p99 of all steps completed in {} · {}",
-        style::shorten(&summary.scenario.name, 60),
+/// The seconds stage `index` covers, as measured or else as planned.
+fn stage_span(summary: &RunSummary, index: usize) -> Option<(f64, f64)> {
+    if let Some(stage) = summary.metrics.stages.iter().find(|s| s.index == index) {
+        return Some((stage.start_secs, stage.start_secs + stage.duration_secs));
+    }
+    let planned = &summary.settings.stages;
+    let start: u64 = planned.iter().take(index).map(|s| s.duration_secs).sum();
+    planned
+        .get(index)
+        .map(|s| (start as f64, (start + s.duration_secs) as f64))
+}
+
+/// The colour of a stat's line, the same in every panel.
+fn color(stat: Stat) -> RGBColor {
+    match stat {
+        Stat::Percentile(p) if p == 50.0 => style::BLUE,
+        Stat::Percentile(p) if p == 95.0 => style::ORANGE,
+        Stat::Percentile(p) if p == 99.0 => style::RED,
+        Stat::Percentile(p) if p > 99.0 => style::PURPLE,
+        Stat::Percentile(_) => style::SERIES[5],
+        Stat::Mean => style::GREEN,
+        Stat::Max => style::SERIES[6],
+    }
+}
+
+fn draw(root: &Area, summary: &RunSummary, panels: &[Panel]) -> DrawResult {
+    let shown = &panels[..panels.len().min(MAX_PANELS)];
+    let mut subtitle = format!(
+        "{} · successful steps, {} · each budget against its own steps · {}",
+        style::shorten(&summary.scenario.name, 40),
         timeline::resolution(timeline::window_secs(summary)),
         timeline::run_length(summary)
     );
-    let area = canvas::header(root, "Latency over time", &subtitle)?;
-    if series.is_empty() {
-        return canvas::no_data(&area, "no step completed during the run");
+    if panels.len() > shown.len() {
+        subtitle.push_str(&format!(" · {} more scopes not drawn", panels.len() - shown.len()));
     }
-    let data_max = series.max_ms();
-    let (shown, off_scale): (Vec<&Budget>, Vec<&Budget>) =
-        budgets.iter().partition(|b| b.ms <= data_max * OFF_SCALE);
-    let mut entries = vec![
-        LegendEntry::new(Swatch::Line(style::BLUE), "p50"),
-        LegendEntry::new(Swatch::Line(style::ORANGE), "p95"),
-        LegendEntry::new(Swatch::Line(style::RED), "p99"),
-    ];
-    if !shown.is_empty() {
+    let area = canvas::header(root, "Latency over time", &subtitle)?;
+    if panels.is_empty() {
+        return canvas::no_data(&area, "no step succeeded during the run");
+    }
+    let mut stats: Vec<Stat> = Vec::new();
+    for stat in shown.iter().flat_map(|p| p.stats.iter()) {
+        if !stats.contains(stat) {
+            stats.push(*stat);
+        }
+    }
+    let mut entries: Vec<LegendEntry> = stats
+        .iter()
+        .map(|s| LegendEntry::new(Swatch::Line(color(*s)), &s.label()))
+        .collect();
+    if shown.iter().any(|p| !p.budgets.is_empty()) {
         entries.push(LegendEntry::new(
             Swatch::Dashed(style::BUDGET),
-            "latency budget (whole run)",
+            "budget (over its stage when pinned to one)",
         ));
     }
     let area = canvas::legend(&area, &entries)?;
+    let (rows, cols) = match shown.len() {
+        1 => (1, 1),
+        2 => (2, 1),
+        3 | 4 => (2, 2),
+        _ => (3, 2),
+    };
+    let cells = area.split_evenly((rows, cols));
+    for (panel, cell) in shown.iter().zip(cells.iter()) {
+        draw_panel(cell, summary, panel, shown.len())?;
+    }
+    Ok(())
+}
 
+fn draw_panel(area: &Area, summary: &RunSummary, panel: &Panel, count: usize) -> DrawResult {
+    let (top, body) = area.split_vertically(26);
+    canvas::label(
+        &top,
+        &style::shorten(&panel.scope, 70),
+        (24, 6),
+        &bold(15.0, &style::INK),
+        HPos::Left,
+        VPos::Top,
+    )?;
+    if panel.series.is_empty() {
+        return canvas::no_data(&body, "no successful step in this scope");
+    }
+    let data_max = panel.series.max_ms();
+    let (shown, off_scale): (Vec<&Budget>, Vec<&Budget>) = panel
+        .budgets
+        .iter()
+        .partition(|b| b.ms <= data_max.max(1e-3) * OFF_SCALE);
     let bands = stages::stage_bands(summary);
     let x_end = timeline::x_end(summary, &bands);
-    let top = shown.iter().map(|b| b.ms).fold(data_max, f64::max);
-    let y_end = style::axis_top(top, 1.18);
-    let mut chart = ChartBuilder::on(&area)
-        .margin_left(16)
-        .margin_right(32)
-        .margin_bottom(12)
-        .x_label_area_size(52)
-        .y_label_area_size(72)
+    let top_ms = shown.iter().map(|b| b.ms).fold(data_max, f64::max);
+    let y_end = style::axis_top(top_ms, 1.18);
+    let small = count > 2;
+    let mut chart = ChartBuilder::on(&body)
+        .margin_left(12)
+        .margin_right(24)
+        .margin_bottom(6)
+        .x_label_area_size(if small { 30 } else { 44 })
+        .y_label_area_size(if small { 62 } else { 72 })
         .build_cartesian_2d(TimeAxis::new(x_end), 0.0..y_end)?;
     stages::draw_bands(&mut chart, &bands)?;
-    timeline::configure_mesh(&mut chart, summary, x_end, "latency (ms)", |v| {
-        style::ms_tick(*v)
-    })?;
-
-    for (values, color) in [
-        (&series.p50, style::BLUE),
-        (&series.p95, style::ORANGE),
-        (&series.p99, style::RED),
-    ] {
-        timeline::draw_line(&mut chart, values, color)?;
+    let run_secs = summary.metrics.duration_secs.max(x_end);
+    let x_format = |v: &f64| style::time_tick(*v, run_secs);
+    let y_format = |v: &f64| style::ms_tick(*v);
+    let mut mesh = chart.configure_mesh();
+    mesh.x_labels(if small { 6 } else { 10 })
+        .y_labels(if small { 4 } else { 6 })
+        .x_label_formatter(&x_format)
+        .y_label_formatter(&y_format);
+    if !small {
+        mesh.x_desc("time since start").y_desc("latency (ms)");
+    }
+    mesh.house_style().draw()?;
+    for (line, stat) in panel.series.lines.iter().zip(&panel.stats) {
+        timeline::draw_line(&mut chart, line, color(*stat))?;
     }
     draw_budgets(&mut chart, &shown, x_end)?;
     if !off_scale.is_empty() {
@@ -117,35 +239,40 @@ fn draw(
             .iter()
             .map(|b| style::shorten(&b.rule, style::MAX_NAME_CHARS))
             .collect();
-        let note = format!("budgets above this scale: {}", rules.join(", "));
+        let note = format!("above this scale: {}", rules.join(", "));
         let note_style = text(13.0, &style::MUTED).pos(Pos::new(HPos::Right, VPos::Top));
         chart.draw_series(std::iter::once(
             EmptyElement::at((x_end, y_end))
-                + Text::new(style::shorten(&note, 110), (-8, 24), note_style),
+                + Text::new(style::shorten(&note, 80), (-8, 22), note_style),
         ))?;
     }
     Ok(())
 }
 
-/// Draws each budget as a dashed line with its rule written above its right end; a
-/// label that would collide with the previous one goes to the left end instead.
+/// Draws each budget as a dashed line (over its stage when pinned to one) with its rule
+/// written above its right end; a label that would collide with the previous one goes to
+/// the left end instead.
 fn draw_budgets(chart: &mut stages::TimeChart, budgets: &[&Budget], x_end: f64) -> DrawResult {
     let mut last_right: Option<i32> = None;
     for budget in budgets {
+        let (from, to) = budget
+            .span
+            .map(|(a, b)| (a.clamp(0.0, x_end), b.clamp(0.0, x_end)))
+            .unwrap_or((0.0, x_end));
         chart.draw_series(DashedLineSeries::new(
-            vec![(0.0, budget.ms), (x_end, budget.ms)],
+            vec![(from, budget.ms), (to, budget.ms)],
             10,
             6,
             style::BUDGET.stroke_width(2),
         ))?;
         let rule = style::shorten(&budget.rule, 60);
-        let y = chart.backend_coord(&(x_end, budget.ms)).1;
+        let y = chart.backend_coord(&(to, budget.ms)).1;
         let right = last_right.is_none_or(|prev| (prev - y).abs() >= 20);
         let (anchor, offset, h) = if right {
             last_right = Some(y);
-            ((x_end, budget.ms), (-8, -4), HPos::Right)
+            ((to, budget.ms), (-8, -4), HPos::Right)
         } else {
-            ((0.0, budget.ms), (8, -4), HPos::Left)
+            ((from, budget.ms), (8, -4), HPos::Left)
         };
         let label_style = text(13.0, &style::BUDGET).pos(Pos::new(h, VPos::Bottom));
         let width = chart
@@ -168,31 +295,43 @@ fn draw_budgets(chart: &mut stages::TimeChart, budgets: &[&Budget], x_end: f64) 
     Ok(())
 }
 
-fn alt_text(summary: &RunSummary, series: &timeline::Percentiles, budgets: &[Budget]) -> String {
+fn alt_text(summary: &RunSummary, panels: &[Panel]) -> String {
     let mut alt = format!(
-        "Line chart of p50, p95 and p99 latency in {} over {}",
+        "Line charts of the latency of successful steps in {} over {}, one panel per budget scope",
         timeline::resolution(timeline::window_secs(summary)),
         timeline::run_length(summary)
     );
-    if let Some((second, micros)) = series.peak_p99() {
-        alt.push_str(&format!(
-            "; the highest p99 was {} at {second}s",
-            format_micros(micros)
-        ));
-    } else {
-        alt.push_str("; no step completed, so there is nothing to plot");
+    if panels.is_empty() {
+        alt.push_str("; no step succeeded, so there is nothing to plot.");
+        return alt;
     }
-    let stages = summary
-        .settings
-        .stages
-        .len()
-        .max(summary.metrics.stages.len());
-    if stages > 0 {
-        alt.push_str(&format!("; {stages} stage(s) are shaded"));
-    }
-    if !budgets.is_empty() {
-        let rules: Vec<&str> = budgets.iter().map(|b| b.rule.as_str()).collect();
-        alt.push_str(&format!("; budget lines: {}", rules.join("; ")));
+    for panel in panels {
+        let stats: Vec<String> = panel.stats.iter().map(|s| s.label()).collect();
+        alt.push_str(&format!("; {}: {}", panel.scope, stats.join(", ")));
+        let peak = panel
+            .series
+            .lines
+            .first()
+            .into_iter()
+            .flatten()
+            .flatten()
+            .fold(None, |best: Option<(f64, f64)>, p| match best {
+                Some(b) if b.1 >= p.1 => Some(b),
+                _ => Some(*p),
+            });
+        match peak {
+            Some((second, ms)) => alt.push_str(&format!(
+                " (highest {} {} at {:.0}s)",
+                panel.stats[0].label(),
+                format_micros((ms * 1_000.0).round() as u64),
+                second.floor()
+            )),
+            None => alt.push_str(" (no successful step)"),
+        }
+        if !panel.budgets.is_empty() {
+            let rules: Vec<&str> = panel.budgets.iter().map(|b| b.rule.as_str()).collect();
+            alt.push_str(&format!(" against {}", rules.join(", ")));
+        }
     }
     alt.push('.');
     alt

@@ -12,38 +12,73 @@ use std::collections::BTreeMap;
 /// A line broken into runs of consecutive seconds, so a gap in the data shows as a gap.
 pub(crate) type Segments = Vec<Vec<(f64, f64)>>;
 
-/// The percentiles of each second (or window), in milliseconds, at its middle.
-#[derive(Debug, Default)]
-pub(crate) struct Percentiles {
-    /// p50 lines.
-    pub p50: Segments,
-    /// p95 lines.
-    pub p95: Segments,
-    /// p99 lines.
-    pub p99: Segments,
-    /// The start of the window with the highest p99, and that p99 in µs.
-    peak: Option<(u64, u64)>,
+/// A figure of each second's (or window's) latencies: a percentile, the mean or the max,
+/// as the budget that a chart line stands beside measures it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Stat {
+    /// `pNN`.
+    Percentile(f64),
+    /// `mean`.
+    Mean,
+    /// `max`.
+    Max,
 }
 
-impl Percentiles {
-    /// True when no second had a completed step.
+impl Stat {
+    /// The stat a budget's `measure` names (`p95`, `p99.9`, `mean`, `max`).
+    pub fn of_measure(measure: &str) -> Option<Stat> {
+        match measure {
+            "mean" => Some(Stat::Mean),
+            "max" => Some(Stat::Max),
+            _ => measure
+                .strip_prefix('p')
+                .and_then(|p| p.parse::<f64>().ok())
+                .filter(|p| p.is_finite() && *p > 0.0 && *p <= 100.0)
+                .map(Stat::Percentile),
+        }
+    }
+
+    /// The stat's value over one window's histogram, in µs.
+    pub fn of(self, h: &LatencyHistogram) -> f64 {
+        match self {
+            Stat::Percentile(p) => h.percentile(p) as f64,
+            Stat::Mean => h.mean(),
+            Stat::Max => h.max() as f64,
+        }
+    }
+
+    /// How legends name it.
+    pub fn label(self) -> String {
+        match self {
+            Stat::Percentile(p) => format!("p{p}"),
+            Stat::Mean => "mean".to_string(),
+            Stat::Max => "max".to_string(),
+        }
+    }
+}
+
+/// One line per stat over a scope's per-second latencies, in milliseconds, each point at
+/// the middle of its window.
+#[derive(Debug, Default)]
+pub(crate) struct ScopeSeries {
+    /// One line per requested stat, in the order asked.
+    pub lines: Vec<Segments>,
+}
+
+impl ScopeSeries {
+    /// True when no window of the scope had a successful step.
     pub fn is_empty(&self) -> bool {
-        self.p50.is_empty()
+        self.lines.iter().all(|l| l.is_empty())
     }
 
     /// The highest value of any line, in ms.
     pub fn max_ms(&self) -> f64 {
-        [&self.p50, &self.p95, &self.p99]
-            .into_iter()
+        self.lines
+            .iter()
             .flatten()
             .flatten()
             .map(|p| p.1)
             .fold(0.0, f64::max)
-    }
-
-    /// The second with the highest p99, and that p99 in µs.
-    pub fn peak_p99(&self) -> Option<(u64, u64)> {
-        self.peak
     }
 }
 
@@ -69,42 +104,34 @@ pub(crate) fn resolution(window: u64) -> String {
     }
 }
 
-/// Percentiles of each window that completed at least one step.
-pub(crate) fn percentile_series(summary: &RunSummary) -> Percentiles {
+/// The `stats` of each window in which a step of `scope` (a series key, the scope's
+/// label) succeeded.
+pub(crate) fn scope_series(summary: &RunSummary, scope: &str, stats: &[Stat]) -> ScopeSeries {
     let window = window_secs(summary);
     let mut windows: BTreeMap<u64, LatencyHistogram> = BTreeMap::new();
-    for sample in summary
-        .metrics
-        .series
-        .iter()
-        .filter(|s| s.latency.count() > 0)
-    {
+    for sample in &summary.metrics.series {
+        let Some(h) = sample.latency.get(scope).filter(|h| h.count() > 0) else {
+            continue;
+        };
         windows
             .entry(sample.second / window)
-            .and_modify(|h| h.merge(&sample.latency))
-            .or_insert_with(|| sample.latency.clone());
+            .and_modify(|w| w.merge(h))
+            .or_insert_with(|| h.clone());
     }
-    let mut out = Percentiles::default();
+    let mut out = ScopeSeries {
+        lines: vec![Vec::new(); stats.len()],
+    };
     let mut previous: Option<u64> = None;
     for (index, h) in windows {
         let joined = previous.is_some_and(|p| index == p + 1);
         previous = Some(index);
-        let start = index * window;
-        let x = start as f64 + window as f64 / 2.0;
-        for (line, p) in [
-            (&mut out.p50, 50.0),
-            (&mut out.p95, 95.0),
-            (&mut out.p99, 99.0),
-        ] {
-            let point = (x, h.percentile(p) as f64 / 1_000.0);
+        let x = (index * window) as f64 + window as f64 / 2.0;
+        for (line, stat) in out.lines.iter_mut().zip(stats) {
+            let point = (x, stat.of(&h) / 1_000.0);
             match line.last_mut() {
                 Some(segment) if joined => segment.push(point),
                 _ => line.push(vec![point]),
             }
-        }
-        let p99 = h.percentile(99.0);
-        if out.peak.is_none_or(|(_, best)| p99 > best) {
-            out.peak = Some((start, p99));
         }
     }
     out

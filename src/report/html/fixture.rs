@@ -97,6 +97,7 @@ fn verdict(
         stage,
         passed,
         reason: None,
+        partial: false,
     }
 }
 
@@ -144,9 +145,12 @@ pub fn sample_summary() -> RunSummary {
     for (index, (_, users, duration, scale, errors)) in plan.iter().enumerate() {
         metrics.stages.push(StageMetrics {
             index,
+            name: Some(plan[index].0.to_string()),
             users: *users,
+            start_users: *users,
             start_secs: start,
             duration_secs: *duration,
+            ran_secs: *duration,
             steps: steps(*scale, *errors),
         });
         start += duration;
@@ -216,10 +220,12 @@ pub fn sample_summary() -> RunSummary {
             StageVerdicts {
                 stage: i,
                 name: Some(name.to_string()),
+                start_users: *users,
                 users: *users,
                 requests_per_sec: stage_rps[i] * 10.0,
                 passed: verdicts.iter().all(|v| v.passed),
                 verdicts,
+                complete: true,
             }
         })
         .collect();
@@ -230,12 +236,14 @@ pub fn sample_summary() -> RunSummary {
         requests_per_sec: s.requests_per_sec,
     };
     let capacity = Capacity {
-        last_passing: Some(stage_ref(&stages[1])),
-        first_failing: Some(stage_ref(&stages[2])),
+        held: Some(stage_ref(&stages[1])),
+        broke: Some(stage_ref(&stages[2])),
         broken_rules: vec![
             "p95 < 200ms for http".to_string(),
             "error_rate < 1%".to_string(),
         ],
+        run_wide_broken: vec![],
+        not_judged: vec![],
     };
     // Start from the charts' fixture so fields added to the summary later get their
     // defaults there; every field the reports show is set here.
@@ -347,12 +355,14 @@ pub fn hostile_summary() -> RunSummary {
         for r in &mut c.broken_rules {
             *r = format!("{r} {HOSTILE}");
         }
-        if let Some(l) = &mut c.last_passing {
+        if let Some(l) = &mut c.held {
             l.name = Some(h("stage"));
         }
-        if let Some(f) = &mut c.first_failing {
+        if let Some(f) = &mut c.broke {
             f.name = Some(h("stage"));
         }
+        c.run_wide_broken.push(format!("throughput > 5/s {HOSTILE}"));
+        c.not_judged.push(2);
     }
     s
 }

@@ -3,7 +3,7 @@
 //! the same words.
 
 use crate::metrics::StepMetrics;
-use crate::slo::{Unit, Verdict};
+use crate::slo::{Capacity, StageRef, Unit, Verdict};
 use crate::summary::RunSummary;
 
 /// The most extra digits [`measured_and_limit`] adds to tell two close figures apart.
@@ -31,7 +31,8 @@ pub fn format_value(value: f64, unit: Unit, extra: usize) -> String {
 
 /// A verdict's measured value and limit, formatted with just enough digits that a
 /// failing figure never reads the same as its limit (`200.04ms` against `200.0ms`, not
-/// `200.0ms` against `200.0ms`). The measured side is `None` when nothing was measured.
+/// `200.0ms` against `200.0ms`). The measured side is `None` when nothing was measured,
+/// and says so when an interrupted run measured only part of the window.
 pub fn measured_and_limit(verdict: &Verdict) -> (Option<String>, String) {
     let Some(measured) = verdict.measured else {
         return (None, format_value(verdict.limit, verdict.unit, 0));
@@ -41,6 +42,11 @@ pub fn measured_and_limit(verdict: &Verdict) -> (Option<String>, String) {
         let m = format_value(measured, verdict.unit, extra);
         let l = format_value(verdict.limit, verdict.unit, extra);
         if m != l || measured == verdict.limit || extra >= MAX_EXTRA_DIGITS {
+            let m = if verdict.partial {
+                format!("{m} ({PARTIAL})")
+            } else {
+                m
+            };
             return (Some(m), l);
         }
         extra += 1;
@@ -60,6 +66,9 @@ pub fn verdict_statement(verdict: &Verdict) -> String {
         ),
     }
 }
+
+/// Said beside every figure an interrupted run could judge only in part.
+pub const PARTIAL: &str = "partial: the run was interrupted";
 
 /// Microseconds as `850µs`, `12.3ms`, `1.52s` (like [`super::super::format_micros`]),
 /// for the fractional values budgets carry (means, limits).
@@ -150,6 +159,91 @@ pub fn format_duration(secs: f64) -> String {
     }
 }
 
+/// One sentence of the capacity statement, with the badge the HTML report puts in front.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CapacityLine {
+    /// `HELD`, `NONE`, `BROKE`, `ABOVE`, `RUN-WIDE` or `NOT JUDGED`.
+    pub badge: &'static str,
+    /// Whether the line is good news (green) or not (red).
+    pub good: bool,
+    /// The sentence, ending with a full stop.
+    pub text: String,
+}
+
+/// The capacity statement in the words every format uses: the highest load that met
+/// every budget applying to its stage, the lowest that broke one and the rules it broke,
+/// rules that broke over the whole run only, and stages an interruption left unjudged.
+pub fn capacity_lines(summary: &RunSummary, capacity: &Capacity) -> Vec<CapacityLine> {
+    let stage = |s: &StageRef| {
+        format!(
+            "{} users ({}, {:.1} req/s)",
+            s.users,
+            stage_label(s.stage, s.name.as_deref()),
+            s.requests_per_sec
+        )
+    };
+    let mut lines = Vec::new();
+    lines.push(match &capacity.held {
+        Some(held) => CapacityLine {
+            badge: "HELD",
+            good: true,
+            text: format!(
+                "The highest load that met every budget applying to its stage: {}.",
+                stage(held)
+            ),
+        },
+        None => CapacityLine {
+            badge: "NONE",
+            good: false,
+            text: "No stage that ran to its end met every budget applying to it.".to_string(),
+        },
+    });
+    match &capacity.broke {
+        Some(broke) => lines.push(CapacityLine {
+            badge: "BROKE",
+            good: false,
+            text: format!(
+                "The lowest load that broke a budget: {}, breaking {}.",
+                stage(broke),
+                capacity.broken_rules.join("; ")
+            ),
+        }),
+        None if capacity.not_judged.is_empty() => lines.push(CapacityLine {
+            badge: "ABOVE",
+            good: true,
+            text: "No stage broke a budget: the capacity lies above the highest load tried."
+                .to_string(),
+        }),
+        None => {}
+    }
+    if !capacity.run_wide_broken.is_empty() {
+        lines.push(CapacityLine {
+            badge: "RUN-WIDE",
+            good: false,
+            text: format!(
+                "Over the whole run, {} broke as well (judged on the whole run, not stage by stage).",
+                capacity.run_wide_broken.join("; ")
+            ),
+        });
+    }
+    if !capacity.not_judged.is_empty() {
+        let names: Vec<String> = capacity
+            .not_judged
+            .iter()
+            .map(|i| stage_label(*i, stage_name(summary, *i)))
+            .collect();
+        lines.push(CapacityLine {
+            badge: "NOT JUDGED",
+            good: false,
+            text: format!(
+                "Not counted: {} did not run to the end (the run was interrupted).",
+                names.join(", ")
+            ),
+        });
+    }
+    lines
+}
+
 /// Requests per second over `seconds` (0 when the span is empty).
 pub fn per_second(count: u64, seconds: f64) -> f64 {
     if seconds > 0.0 {
@@ -177,6 +271,7 @@ mod tests {
             stage: None,
             passed: false,
             reason: None,
+            partial: false,
         }
     }
 

@@ -2,12 +2,12 @@
 //! template only lays things out (and escapes every string it prints).
 
 use super::format::{
-    format_duration, format_percent, measured_and_limit, ordered_steps, per_second, stage_label,
+    capacity_lines, format_duration, CapacityLine, format_percent, measured_and_limit, ordered_steps, per_second, stage_label,
     stage_name,
 };
 use crate::metrics::{StepKind, StepMetrics};
 use crate::report::{format_micros, Chart};
-use crate::slo::{StageRef, Verdict};
+use crate::slo::Verdict;
 use crate::summary::RunSummary;
 use base64::Engine as _;
 use std::collections::BTreeMap;
@@ -35,18 +35,9 @@ pub(super) struct BudgetRow {
     pub reason: Option<String>,
 }
 
-/// A stage named by the capacity statement.
-pub(super) struct StageRefView {
-    pub label: String,
-    pub users: usize,
-    pub rps: String,
-}
-
-/// The capacity statement.
+/// The capacity statement, one badge and sentence per line.
 pub(super) struct CapacityView {
-    pub last_passing: Option<StageRefView>,
-    pub first_failing: Option<StageRefView>,
-    pub broken_rules: Vec<String>,
+    pub lines: Vec<CapacityLine>,
 }
 
 /// One cell of the stage × rule matrix.
@@ -184,9 +175,7 @@ impl Page {
                 .map(|v| budget_row(summary, v))
                 .collect(),
             capacity: judgement.capacity.as_ref().map(|c| CapacityView {
-                last_passing: c.last_passing.as_ref().map(stage_ref),
-                first_failing: c.first_failing.as_ref().map(stage_ref),
-                broken_rules: c.broken_rules.clone(),
+                lines: capacity_lines(summary, c),
             }),
             baseline: summary.comparison.as_ref().map(baseline_view),
             matrix: matrix(summary),
@@ -306,14 +295,6 @@ fn budget_row(summary: &RunSummary, v: &Verdict) -> BudgetRow {
         passed: v.passed,
         source: v.source.clone(),
         reason: v.reason.clone(),
-    }
-}
-
-fn stage_ref(s: &StageRef) -> StageRefView {
-    StageRefView {
-        label: stage_label(s.stage, s.name.as_deref()),
-        users: s.users,
-        rps: format!("{:.1}", s.requests_per_sec),
     }
 }
 

@@ -19,8 +19,8 @@ pub struct Progress {
     task: JoinHandle<()>,
 }
 
-/// One progress line's text. The p95s are of successful attempts, HTTP steps and
-/// WebSocket round trips apart, since pooling them would show neither.
+/// One progress line's text. The p95s are of successful attempts, one per latency
+/// budget scope, since pooling steps would show none of what the budgets judge.
 pub fn describe(view: &LiveView, stages: &[PlannedStage]) -> String {
     let error_rate = if view.requests == 0 {
         0.0
@@ -35,13 +35,15 @@ pub fn describe(view: &LiveView, stages: &[PlannedStage]) -> String {
         view.recent_rate,
         error_rate,
     );
-    for (label, p95) in [("http", view.p95_http), ("ws", view.p95_ws)] {
-        if let Some(micros) = p95 {
-            line.push_str(&format!(
-                " · p95 {label} {}",
-                crate::report::format_micros(micros)
-            ));
-        }
+    let p95: Vec<String> = view
+        .p95
+        .iter()
+        .filter_map(|(label, p95)| {
+            p95.map(|micros| format!("{label} {}", crate::report::format_micros(micros)))
+        })
+        .collect();
+    if !p95.is_empty() {
+        line.push_str(&format!(" · p95 {}", p95.join(" · ")));
     }
     line
 }
@@ -59,7 +61,7 @@ impl Progress {
                     ProgressDrawTarget::stderr(),
                 );
                 let style = ProgressStyle::with_template(
-                    "{spinner} [{elapsed_precise} / {len}s] {bar:24} {msg}",
+                    "{spinner} [{elapsed_precise} / {len}s] {bar:24} {wide_msg}",
                 )
                 .unwrap_or_else(|_| ProgressStyle::default_bar());
                 bar.set_style(style);
@@ -102,5 +104,48 @@ impl Progress {
     pub async fn finish(self) {
         let _ = self.stop.send(());
         let _ = self.task.await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::{Sample, Scope, StagePlan, StepKind};
+
+    #[test]
+    fn shows_each_budget_scope_apart() {
+        let recorder = Recorder::new(
+            &[StagePlan {
+                name: None,
+                users: 1,
+                duration: Duration::from_secs(10),
+            }],
+            &[
+                Scope::Http,
+                Scope::Steps(vec!["ws-ack".into(), "ws-ping".into()]),
+            ],
+        );
+        let sample = |ms| Sample {
+            latency: Some(Duration::from_millis(ms)),
+            failure: None,
+            frames: 0,
+        };
+        recorder.record("list", StepKind::Http, sample(7));
+        recorder.record("ws-ack", StepKind::WsReceive, sample(2));
+        recorder.record("ws-reply", StepKind::WsReceive, sample(900));
+        let stages = vec![PlannedStage {
+            name: None,
+            users: 1,
+            duration: Duration::from_secs(10),
+        }];
+        let line = describe(&recorder.live(), &stages);
+        assert!(
+            line.ends_with("p95 http 7.0ms · ws-ack,ws-ping 2.0ms"),
+            "{line}"
+        );
+        assert!(
+            !line.contains("900"),
+            "ws-reply has no budget scope here: {line}"
+        );
     }
 }

@@ -26,7 +26,7 @@ pub struct Sample {
 }
 
 /// A view of the run so far, for the progress display.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct LiveView {
     /// Time since the run started.
     pub elapsed: Duration,
@@ -40,10 +40,9 @@ pub struct LiveView {
     pub users: u64,
     /// Steps per second over the last few complete seconds.
     pub recent_rate: f64,
-    /// 95th percentile of the successful HTTP steps so far (µs), if any succeeded.
-    pub p95_http: Option<u64>,
-    /// 95th percentile of the successful WebSocket round trips (receives) so far (µs).
-    pub p95_ws: Option<u64>,
+    /// Per series scope (the run's latency budget scopes): its short label and the 95th
+    /// percentile of its successful attempts so far (µs), if any succeeded.
+    pub p95: Vec<(String, Option<u64>)>,
 }
 
 /// A stage as planned (after `--time-scale`), for the recorder's stage clock.
@@ -59,10 +58,8 @@ pub struct StagePlan {
 
 struct State {
     metrics: RunMetrics,
-    /// Successful HTTP latencies, for the live p95.
-    live_http: LatencyHistogram,
-    /// Successful WebSocket round trips (receives), for the live p95.
-    live_ws: LatencyHistogram,
+    /// Successful latencies per series scope (same order), for the live p95s.
+    live: Vec<LatencyHistogram>,
 }
 
 /// A scope that gets a per-second latency series, with its label computed once.
@@ -122,12 +119,11 @@ impl Recorder {
         Recorder {
             start: OnceLock::new(),
             stage_ends,
-            series: unique,
             state: Mutex::new(State {
                 metrics,
-                live_http: LatencyHistogram::with_precision(2),
-                live_ws: LatencyHistogram::with_precision(2),
+                live: vec![LatencyHistogram::with_precision(2); unique.len()],
             }),
+            series: unique,
             users: AtomicU64::new(0),
             ws_open: AtomicU64::new(0),
         }
@@ -167,18 +163,7 @@ impl Recorder {
             .filter(|_| sample.failure.is_none())
             .map(|d| d.as_micros().min(u64::MAX as u128) as u64);
         let mut state = self.lock();
-        let State {
-            metrics,
-            live_http,
-            live_ws,
-        } = &mut *state;
-        if let Some(m) = micros {
-            match kind {
-                StepKind::Http => live_http.record(m),
-                StepKind::WsReceive | StepKind::WsFirstFrame => live_ws.record(m),
-                _ => {}
-            }
-        }
+        let State { metrics, live } = &mut *state;
         let add = |step_metrics: &mut StepMetrics| {
             step_metrics.count += 1;
             step_metrics.frames += sample.frames;
@@ -213,11 +198,14 @@ impl Recorder {
         slot.users = slot.users.max(users);
         slot.ws_open = slot.ws_open.max(ws_open);
         if let Some(m) = micros {
-            for series in self.series.iter().filter(|s| s.scope.matches(step, kind)) {
-                slot.latency
-                    .entry(series.label.clone())
-                    .or_insert_with(|| LatencyHistogram::with_precision(2))
-                    .record(m);
+            for (series, live) in self.series.iter().zip(live.iter_mut()) {
+                if series.scope.matches(step, kind) {
+                    live.record(m);
+                    slot.latency
+                        .entry(series.label.clone())
+                        .or_insert_with(|| LatencyHistogram::with_precision(2))
+                        .record(m);
+                }
             }
         }
     }
@@ -291,8 +279,15 @@ impl Recorder {
             errors: state.metrics.total_errors(),
             users: self.users.load(Ordering::Relaxed),
             recent_rate,
-            p95_http: (state.live_http.count() > 0).then(|| state.live_http.percentile(95.0)),
-            p95_ws: (state.live_ws.count() > 0).then(|| state.live_ws.percentile(95.0)),
+            p95: self
+                .series
+                .iter()
+                .zip(&state.live)
+                .map(|(series, h)| {
+                    let p95 = (h.count() > 0).then(|| h.percentile(95.0));
+                    (series.scope.short_label(), p95)
+                })
+                .collect(),
         }
     }
 
@@ -303,7 +298,8 @@ impl Recorder {
         let mut metrics = state.metrics.clone();
         metrics.duration_secs = elapsed.as_secs_f64();
         for stage in &mut metrics.stages {
-            stage.ran_secs = (metrics.duration_secs - stage.start_secs).clamp(0.0, stage.duration_secs);
+            stage.ran_secs =
+                (metrics.duration_secs - stage.start_secs).clamp(0.0, stage.duration_secs);
         }
         let last = metrics.series.last().map(|s| s.second).unwrap_or(0);
         let mut filled = Vec::with_capacity(last as usize + 1);
@@ -329,4 +325,45 @@ fn second_slot(series: &mut Vec<SecondSample>, second: u64) -> &mut SecondSample
         }
     };
     &mut series[at]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::{Failure, FailureKind};
+
+    #[test]
+    fn times_successes_only_and_keeps_a_series_per_scope() {
+        let recorder = Recorder::new(&[], &[Scope::Http, Scope::Steps(vec!["ack".into()])]);
+        let ok = |ms| Sample {
+            latency: Some(Duration::from_millis(ms)),
+            failure: None,
+            frames: 0,
+        };
+        recorder.record("get", StepKind::Http, ok(10));
+        recorder.record(
+            "get",
+            StepKind::Http,
+            Sample {
+                latency: Some(Duration::from_micros(5)),
+                failure: Some(Failure::new(FailureKind::Status(500), "boom")),
+                frames: 0,
+            },
+        );
+        recorder.record("ack", StepKind::WsReceive, ok(2));
+        recorder.record("reply", StepKind::WsReceive, ok(300));
+        let metrics = recorder.snapshot();
+        let get = &metrics.steps["get"];
+        assert_eq!((get.count, get.errors, get.latency.count()), (2, 1, 1));
+        assert!(get.latency.min() >= 9_000, "the 5µs failure is not timed");
+        let second = &metrics.series[0];
+        assert_eq!(second.requests, 4);
+        let keys: Vec<&String> = second.latency.keys().collect();
+        assert_eq!(keys, ["ack", "all HTTP steps"]);
+        assert_eq!(second.latency["all HTTP steps"].count(), 1);
+        assert!(
+            second.latency["ack"].max() < 3_000,
+            "reply is not in ack's series"
+        );
+    }
 }

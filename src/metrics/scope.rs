@@ -28,6 +28,16 @@ impl Scope {
         }
     }
 
+    /// How the progress line names the scope: `http`, `ws`, `all` or the step names.
+    pub fn short_label(&self) -> String {
+        match self {
+            Scope::All => "all".into(),
+            Scope::Http => "http".into(),
+            Scope::Ws => "ws".into(),
+            Scope::Steps(names) => names.join(","),
+        }
+    }
+
     /// How reports name the scope; also the key of its per-second series.
     pub fn label(&self) -> String {
         match self {

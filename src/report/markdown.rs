@@ -8,8 +8,8 @@
 //! spaces so a row stays one row.
 
 use super::html::format::{
-    capacity_lines,
-    format_duration, format_percent, measured_and_limit, ordered_steps, per_second, stage_label,
+    capacity_lines, format_duration, format_percent, measured_and_limit, ordered_steps, per_second,
+    stage_label,
 };
 use super::{format_micros, Chart, ReportError, ReportFile, ReportWriter};
 use crate::summary::RunSummary;

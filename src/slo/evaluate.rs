@@ -69,7 +69,10 @@ pub fn judge(budgets: &[Budget], metrics: &RunMetrics, interrupted: bool) -> Jud
 /// judges; HTTP steps and WebSocket measures apart when there is no latency budget.
 pub fn series_scopes(budgets: &[Budget]) -> Vec<Scope> {
     let mut scopes: Vec<Scope> = Vec::new();
-    for budget in budgets.iter().filter(|b| b.rule.measure.unit() == Unit::Micros) {
+    for budget in budgets
+        .iter()
+        .filter(|b| b.rule.measure.unit() == Unit::Micros)
+    {
         if !scopes.contains(&budget.rule.scope) {
             scopes.push(budget.rule.scope.clone());
         }
@@ -180,9 +183,8 @@ fn capacity(metrics: &RunMetrics, stages: &[StageVerdicts], verdicts: &[Verdict]
     let complete = || stages.iter().filter(|s| s.complete);
     let mut held: Option<&StageVerdicts> = None;
     for stage in complete().filter(|s| s.passed && kept(s) > 0) {
-        let better = held.is_none_or(|best| {
-            (kept(stage), duration(stage)) > (kept(best), duration(best))
-        });
+        let better =
+            held.is_none_or(|best| (kept(stage), duration(stage)) > (kept(best), duration(best)));
         if better {
             held = Some(stage);
         }
@@ -341,8 +343,8 @@ fn no_samples(rule: &Rule, window: &Window) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::{Sample, Recorder, StagePlan, StepKind};
     use crate::metrics::failure::{Failure, FailureKind};
+    use crate::metrics::{Recorder, Sample, StagePlan, StepKind};
     use crate::slo::rule::parse_rule;
     use std::time::Duration;
 
@@ -396,7 +398,11 @@ mod tests {
         assert!(!all_failed.passed, "{all_failed:?}");
         assert_eq!(all_failed.measured, None);
         assert!(
-            all_failed.reason.as_deref().unwrap().contains("none of the 81 attempts succeeded"),
+            all_failed
+                .reason
+                .as_deref()
+                .unwrap()
+                .contains("none of the 81 attempts succeeded"),
             "{all_failed:?}"
         );
         let slow = &judgement.verdicts[1];
@@ -482,8 +488,15 @@ mod tests {
         ];
         let judgement = judge(&budgets, &metrics, false);
         let capacity = judgement.capacity.unwrap();
-        assert_eq!(capacity.held.unwrap().users, 100, "kept from 100 to 200 users");
-        assert_eq!(capacity.run_wide_broken, vec!["throughput >= 5000/s".to_string()]);
+        assert_eq!(
+            capacity.held.unwrap().users,
+            100,
+            "kept from 100 to 200 users"
+        );
+        assert_eq!(
+            capacity.run_wide_broken,
+            vec!["throughput >= 5000/s".to_string()]
+        );
     }
 
     #[test]

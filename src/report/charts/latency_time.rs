@@ -151,7 +151,10 @@ fn draw(root: &Area, summary: &RunSummary, panels: &[Panel]) -> DrawResult {
         timeline::run_length(summary)
     );
     if panels.len() > shown.len() {
-        subtitle.push_str(&format!(" · {} more scopes not drawn", panels.len() - shown.len()));
+        subtitle.push_str(&format!(
+            " · {} more scopes not drawn",
+            panels.len() - shown.len()
+        ));
     }
     let area = canvas::header(root, "Latency over time", &subtitle)?;
     if panels.is_empty() {
@@ -226,7 +229,9 @@ fn draw_panel(area: &Area, summary: &RunSummary, panel: &Panel, count: usize) ->
         .y_labels(if small { 4 } else { 6 })
         .x_label_formatter(&x_format)
         .y_label_formatter(&y_format);
-    if !small {
+    if small {
+        mesh.y_desc("ms");
+    } else {
         mesh.x_desc("time since start").y_desc("latency (ms)");
     }
     mesh.house_style().draw()?;

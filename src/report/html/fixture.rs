@@ -361,7 +361,8 @@ pub fn hostile_summary() -> RunSummary {
         if let Some(f) = &mut c.broke {
             f.name = Some(h("stage"));
         }
-        c.run_wide_broken.push(format!("throughput > 5/s {HOSTILE}"));
+        c.run_wide_broken
+            .push(format!("throughput > 5/s {HOSTILE}"));
         c.not_judged.push(2);
     }
     s

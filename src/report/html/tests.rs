@@ -155,7 +155,8 @@ fn budget_figures_are_in_their_units() {
     let capacity =
         &html[html.find("id=\"capacity\"").unwrap()..html.find("id=\"stage-verdicts\"").unwrap()];
     assert!(capacity.contains("50 users (stage 2 · steady, 30.0 req/s)"));
-    assert!(capacity.contains("100 users (stage 3 · peak, 40.0 req/s), breaking p95 &#60; 200ms for http"));
+    assert!(capacity
+        .contains("100 users (stage 3 · peak, 40.0 req/s), breaking p95 &#60; 200ms for http"));
 }
 
 #[test]

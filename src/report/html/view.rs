@@ -2,8 +2,8 @@
 //! template only lays things out (and escapes every string it prints).
 
 use super::format::{
-    capacity_lines, format_duration, CapacityLine, format_percent, measured_and_limit, ordered_steps, per_second, stage_label,
-    stage_name,
+    capacity_lines, format_duration, format_percent, measured_and_limit, ordered_steps, per_second,
+    stage_label, stage_name, CapacityLine,
 };
 use crate::metrics::{StepKind, StepMetrics};
 use crate::report::{format_micros, Chart};

@@ -132,9 +132,9 @@ fn stage_span(summary: &RunSummary, index: usize) -> Option<(f64, f64)> {
 /// The colour of a stat's line, the same in every panel.
 fn color(stat: Stat) -> RGBColor {
     match stat {
-        Stat::Percentile(p) if p == 50.0 => style::BLUE,
-        Stat::Percentile(p) if p == 95.0 => style::ORANGE,
-        Stat::Percentile(p) if p == 99.0 => style::RED,
+        Stat::Percentile(50.0) => style::BLUE,
+        Stat::Percentile(95.0) => style::ORANGE,
+        Stat::Percentile(99.0) => style::RED,
         Stat::Percentile(p) if p > 99.0 => style::PURPLE,
         Stat::Percentile(_) => style::SERIES[5],
         Stat::Mean => style::GREEN,

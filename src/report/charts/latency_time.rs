@@ -341,3 +341,68 @@ fn alt_text(summary: &RunSummary, panels: &[Panel]) -> String {
     alt.push('.');
     alt
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::charts::fixture::sample_summary;
+
+    #[test]
+    fn one_panel_per_budget_scope_with_its_own_figures() {
+        let summary = sample_summary();
+        let panels = panels(&summary);
+        let scopes: Vec<&str> = panels.iter().map(|p| p.scope.as_str()).collect();
+        assert_eq!(scopes, ["send-message", "all HTTP steps", "login"]);
+        let http = &panels[1];
+        assert_eq!(
+            http.stats,
+            [Stat::Percentile(95.0), Stat::Percentile(99.9)],
+            "p95 and p99.9 budgets share the HTTP panel"
+        );
+        assert_eq!(http.budgets.len(), 2);
+        let login = &panels[2];
+        assert_eq!(
+            login.budgets[0].span,
+            Some((0.0, 10.0)),
+            "a budget pinned to warm-up is drawn over warm-up only"
+        );
+        // Each panel's line comes from its own scope: send-message is the slowest step,
+        // so its p95 line tops the pooled HTTP p95 line somewhere.
+        let top = |p: &Panel| {
+            p.series.lines[0]
+                .iter()
+                .flatten()
+                .map(|pt| pt.1)
+                .fold(0.0, f64::max)
+        };
+        assert!(
+            top(&panels[0]) > top(login),
+            "send-message is slower than login"
+        );
+        for panel in &panels {
+            assert!(!panel.series.is_empty(), "{} has a series", panel.scope);
+        }
+    }
+
+    #[test]
+    fn without_latency_budgets_http_and_websocket_are_apart() {
+        let mut summary = sample_summary();
+        summary
+            .judgement
+            .verdicts
+            .retain(|v| v.unit != Unit::Micros);
+        for second in &mut summary.metrics.series {
+            second.latency.clear();
+            let mut h = crate::metrics::LatencyHistogram::with_precision(2);
+            h.record(1_000);
+            second.latency.insert("all HTTP steps".into(), h.clone());
+            second.latency.insert("all WebSocket measures".into(), h);
+        }
+        let panels = panels(&summary);
+        let scopes: Vec<&str> = panels.iter().map(|p| p.scope.as_str()).collect();
+        assert_eq!(scopes, ["all HTTP steps", "all WebSocket measures"]);
+        assert!(panels
+            .iter()
+            .all(|p| p.budgets.is_empty() && p.stats.len() == 3));
+    }
+}

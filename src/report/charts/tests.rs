@@ -63,13 +63,14 @@ fn fixture_charts_are_pngs_of_the_documented_size() {
     assert!(latency.alt.contains("p95 < 200ms for send-message"));
     assert!(!latency.alt.contains("error_rate"), "only latency budgets");
     assert!(
-        !latency.alt.contains("during warm-up"),
-        "only whole-run budgets"
+        latency.alt.contains("login: p95") && latency.alt.contains("in stage warm-up"),
+        "a stage-pinned budget gets its scope's panel: {}",
+        latency.alt
     );
 }
 
 #[test]
-fn fixture_budget_on_send_message_fails_and_list_rooms_passes() {
+fn fixture_budget_on_send_message_fails_and_pooled_budgets_mark_no_bar() {
     let summary = sample_summary();
     let send = summary
         .judgement
@@ -80,8 +81,14 @@ fn fixture_budget_on_send_message_fails_and_list_rooms_passes() {
     assert!(!send.passed, "the fixture shows a failing budget");
     let alt = &render_charts(&summary).unwrap()[3].alt;
     assert!(alt.contains("send-message"));
-    assert!(alt.contains("over budget"), "{alt}");
-    assert!(alt.contains("within budget"), "{alt}");
+    assert!(
+        alt.contains("send-message: 210.4ms  (budget < 200ms), over budget"),
+        "{alt}"
+    );
+    assert!(
+        !alt.contains("within budget") && alt.contains("list-rooms: 47.5ms;"),
+        "`p95 < 400ms for http` judges the pooled HTTP steps, not list-rooms alone: {alt}"
+    );
 }
 
 #[test]

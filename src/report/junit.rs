@@ -13,7 +13,7 @@
 //! carry at all (most control characters) become U+FFFD.
 
 use super::html::format::{
-    capacity_lines, format_duration, measured_and_limit, stage_label, verdict_statement,
+    capacity_lines, format_duration, measured_and_limit, stage_label, user_range, verdict_statement,
 };
 use super::{Chart, ReportError, ReportFile, ReportWriter};
 use crate::slo::Verdict;
@@ -136,7 +136,7 @@ fn stage_lines(summary: &RunSummary) -> Vec<String> {
         lines.push(format!(
             "{} ({} users, {:.1} req/s): {}",
             stage_label(stage.stage, stage.name.as_deref()),
-            stage.users,
+            user_range(stage.start_users, stage.users),
             stage.requests_per_sec,
             if stage.passed { "PASS" } else { "FAIL" }
         ));

@@ -261,7 +261,10 @@ fn base(
         measured,
         unit: rule.measure.unit(),
         steps,
-        scope: rule.scope.label(),
+        scope: match rule.measure {
+            Measure::WsConnections => "open WebSockets".to_string(),
+            _ => rule.scope.label(),
+        },
         stage,
         passed,
         reason,

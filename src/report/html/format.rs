@@ -244,6 +244,16 @@ pub fn capacity_lines(summary: &RunSummary, capacity: &Capacity) -> Vec<Capacity
     lines
 }
 
+/// A stage's users: `240`, or `120→240` for a ramp, so a ramp is never mistaken for a
+/// stage that held its end load throughout.
+pub fn user_range(start: usize, end: usize) -> String {
+    if start == end {
+        end.to_string()
+    } else {
+        format!("{start}→{end}")
+    }
+}
+
 /// Requests per second over `seconds` (0 when the span is empty).
 pub fn per_second(count: u64, seconds: f64) -> f64 {
     if seconds > 0.0 {

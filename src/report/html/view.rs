@@ -3,7 +3,7 @@
 
 use super::format::{
     capacity_lines, format_duration, format_percent, measured_and_limit, ordered_steps, per_second,
-    stage_label, stage_name, CapacityLine,
+    stage_label, stage_name, user_range, CapacityLine,
 };
 use crate::metrics::{StepKind, StepMetrics};
 use crate::report::{format_micros, Chart};
@@ -53,7 +53,8 @@ pub(super) struct MatrixCell {
 /// One stage's row of the matrix.
 pub(super) struct MatrixRow {
     pub label: String,
-    pub users: usize,
+    /// `240`, or `120→240` for a ramp.
+    pub users: String,
     pub rps: String,
     pub passed: bool,
     pub cells: Vec<MatrixCell>,
@@ -315,7 +316,7 @@ fn matrix(summary: &RunSummary) -> Option<Matrix> {
         .iter()
         .map(|stage| MatrixRow {
             label: stage_label(stage.stage, stage.name.as_deref()),
-            users: stage.users,
+            users: user_range(stage.start_users, stage.users),
             rps: format!("{:.1}", stage.requests_per_sec),
             passed: stage.passed,
             cells: rules
@@ -448,7 +449,7 @@ fn stage_sections(summary: &RunSummary) -> Vec<StageSection> {
                 label: stage_label(stage.index, stage_name(summary, stage.index)),
                 users: stage.users,
                 duration: format_duration(stage.duration_secs),
-                rps: format!("{:.1}", per_second(total, stage.duration_secs)),
+                rps: format!("{:.1}", per_second(total, stage.ran_secs)),
                 passed: summary
                     .judgement
                     .stages

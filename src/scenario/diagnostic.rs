@@ -45,18 +45,49 @@ impl fmt::Display for Diagnostic {
         write!(
             f,
             "{}:{}:{}: {}: {}",
-            self.file.display(),
+            printable(&self.file.display().to_string()),
             self.position.line,
             self.position.column,
             if self.field.is_empty() {
-                "(document)"
+                "(document)".to_string()
             } else {
-                &self.field
+                printable(&self.field)
             },
-            self.message
+            printable(&self.message)
         )
     }
 }
+
+/// Text as it may reach a terminal: control characters (which YAML escapes such as
+/// `"\e"` can put into keys and values) are shown as `\u{1b}` instead of acting.
+pub fn printable(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// Quotes user text in a message, cut in the middle past 80 characters so that a huge
+/// value cannot flood the terminal.
+pub fn shorten(text: &str) -> String {
+    const KEEP: usize = 38;
+    let count = text.chars().count();
+    if count <= 2 * KEEP + 4 {
+        return text.to_string();
+    }
+    let head: String = text.chars().take(KEEP).collect();
+    let tail: String = text.chars().skip(count - KEEP).collect();
+    format!("{head}…{tail}")
+}
+
 
 /// Every problem found in one file; the error type of scenario loading.
 #[derive(Debug, Clone, PartialEq, Eq)]

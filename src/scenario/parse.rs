@@ -9,7 +9,11 @@ use super::duration::parse_think_time;
 use super::model::*;
 use super::reader::{join, parse_tree, Reader};
 use super::rules::check_flow;
-use super::template::is_identifier;
+use super::http_values::{check_header_name, check_pointer, check_header_value, check_http_path, check_ws_path};
+use super::names::{check_description, check_name, check_scenario_name};
+use super::source::{decode, read_input_file};
+use super::template::{is_identifier, Template};
+use std::collections::HashSet;
 use marked_yaml::types::MarkedMappingNode;
 use marked_yaml::Node;
 use std::path::Path;
@@ -30,19 +34,23 @@ const TOP_KEYS: &[&str] = &[
 const STEP_KINDS: &[&str] = &["http", "ws_connect", "ws_send", "ws_receive", "ws_close"];
 const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"];
 
-/// Reads and checks the scenario at `path`, resolving `${env.…}` with `env`.
+/// Reads and checks the scenario at `path`, resolving `${env.…}` with `env`. Only a
+/// regular file of at most [`MAX_FILE_BYTES`](super::source::MAX_FILE_BYTES) is read.
 pub fn load_scenario(
     path: &Path,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Scenario, Diagnostics> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        Diagnostics::whole_file(
-            path,
-            Position { line: 0, column: 0 },
-            format!("cannot read the scenario: {e}"),
-        )
-    })?;
-    parse_scenario(path, &text, env)
+    let bytes = read_input_file(path, "scenario")?;
+    parse_scenario_bytes(path, &bytes, env)
+}
+
+/// Checks scenario file contents: UTF-8 first (an invalid byte is placed), then as text.
+pub fn parse_scenario_bytes(
+    path: &Path,
+    bytes: &[u8],
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Scenario, Diagnostics> {
+    parse_scenario(path, decode(path, bytes)?, env)
 }
 
 /// Checks scenario text that claims to come from `path` (tests feed text directly).
@@ -62,19 +70,18 @@ fn read_scenario(r: &mut Reader, tree: &Node) -> Option<Scenario> {
     let name = r
         .required(top, "", "name")
         .and_then(|n| r.string(n, "name"));
-    if let Some(n) = &name {
-        if n.chars().any(|c| c.is_control() || c == '/' || c == '\\') {
-            let node = top.get_node("name").expect("name was read above");
-            r.error(
-                node,
-                "name",
-                "must not contain slashes or control characters (it names the report folder)",
-            );
+    if let (Some(n), Some(node)) = (&name, top.get_node("name")) {
+        if let Err(message) = check_scenario_name(n) {
+            r.error(node, "name", message);
         }
     }
-    let description = top
-        .get_node("description")
-        .and_then(|n| r.string(n, "description"));
+    let description = top.get_node("description").and_then(|n| {
+        let text = r.string(n, "description")?;
+        check_description(&text)
+            .map_err(|message| r.error(n, "description", message))
+            .ok()?;
+        Some(text)
+    });
     let slo_file = top.get_node("slo").and_then(|n| {
         let rel = r.string(n, "slo")?;
         let file = r.file().parent().unwrap_or(Path::new(".")).join(rel);
@@ -93,7 +100,7 @@ fn read_scenario(r: &mut Reader, tree: &Node) -> Option<Scenario> {
         .unwrap_or_default();
     let timeout = top
         .get_node("timeout")
-        .and_then(|n| r.duration(n, "timeout"))
+        .and_then(|n| r.timeout(n, "timeout"))
         .unwrap_or(DEFAULT_TIMEOUT);
     let load = r.required(top, "", "load").and_then(|n| read_load(r, n));
     let flows = r.required(top, "", "flows").and_then(|n| read_flows(r, n));
@@ -159,7 +166,7 @@ fn read_load(r: &mut Reader, node: &Node) -> Option<Load> {
             let stage = r.mapping(item, &field, &["name", "users", "over"])?;
             let name = stage
                 .get_node("name")
-                .and_then(|n| r.string(n, &join(&field, "name")));
+                .and_then(|n| read_name(r, n, &join(&field, "name")));
             let users = r
                 .required(stage, &field, "users")
                 .and_then(|n| r.number(n, &join(&field, "users"), 0, 100_000));
@@ -201,8 +208,9 @@ fn read_flows(r: &mut Reader, node: &Node) -> Option<Vec<Flow>> {
         .enumerate()
         .filter_map(|(i, item)| read_flow(r, item, i))
         .collect();
+    let mut seen = HashSet::new();
     for (i, flow) in flows.iter().enumerate() {
-        if flows[..i].iter().any(|f| f.name == flow.name) {
+        if !seen.insert(flow.name.as_str()) {
             r.error(
                 &items[i],
                 &format!("flows[{i}].name"),
@@ -218,7 +226,7 @@ fn read_flow(r: &mut Reader, node: &Node, index: usize) -> Option<Flow> {
     let map = r.mapping(node, &field, &["name", "weight", "think", "setup", "steps"])?;
     let name = r
         .required(map, &field, "name")
-        .and_then(|n| r.string(n, &join(&field, "name")));
+        .and_then(|n| read_name(r, n, &join(&field, "name")));
     let weight = match map.get_node("weight") {
         Some(n) => r
             .number(n, &join(&field, "weight"), 1, 10_000)
@@ -300,7 +308,20 @@ fn read_step(r: &mut Reader, node: &Node, field: &str) -> Option<Step> {
     })
 }
 
-/// The step's `name:`, or a default built from what it does.
+/// A flow, step, stage or `first:` name: not empty, no control characters, not too long.
+fn read_name(r: &mut Reader, node: &Node, field: &str) -> Option<String> {
+    let name = r.string(node, field)?;
+    match check_name(&name) {
+        Ok(()) => Some(name),
+        Err(message) => {
+            r.error(node, field, message);
+            None
+        }
+    }
+}
+
+/// The step's `name:`, or a default built from what it does; a default that would make
+/// a bad name (from an odd path) asks for a `name:` at the step.
 fn step_name(
     r: &mut Reader,
     map: &MarkedMappingNode,
@@ -308,9 +329,46 @@ fn step_name(
     default: impl FnOnce() -> String,
 ) -> Option<String> {
     match map.get_node("name") {
-        Some(n) => r.string(n, &join(field, "name")),
-        None => Some(default()),
+        Some(n) => read_name(r, n, &join(field, "name")),
+        None => {
+            let name = default();
+            match check_name(&name) {
+                Ok(()) => Some(name),
+                Err(message) => {
+                    let position = Position::of(map.span());
+                    r.error_at(
+                        position,
+                        field,
+                        format!("the step's default name (method and path) {message}; give the step a `name:`"),
+                    );
+                    None
+                }
+            }
+        }
     }
+}
+
+/// Header names and values: each must be sendable (see `http_values`).
+fn read_headers(r: &mut Reader, map: &MarkedMappingNode, field: &str) -> Vec<(String, Template)> {
+    let Some(node) = map.get_node("headers") else {
+        return Vec::new();
+    };
+    let field = join(field, "headers");
+    let headers = r.template_map(node, &field);
+    if let Some(written) = node.as_mapping() {
+        for (key, value) in written.iter() {
+            let header_field = join(&field, key.as_str());
+            if let Err(message) = check_header_name(key.as_str()) {
+                r.error_at(Position::of(key.span()), &header_field, message);
+            }
+            if let Some((_, template)) = headers.iter().find(|(name, _)| name == key.as_str()) {
+                if let Err(message) = check_header_value(template) {
+                    r.error(value, &header_field, message);
+                }
+            }
+        }
+    }
+    headers
 }
 
 fn read_http(r: &mut Reader, node: &Node, field: &str) -> Option<(String, Action)> {
@@ -339,6 +397,7 @@ fn read_http(r: &mut Reader, node: &Node, field: &str) -> Option<(String, Action
     };
     let path_node = r.required(map, field, "path")?;
     let path_text = r.string(path_node, &join(field, "path"))?;
+    let path = r.template(path_node, &join(field, "path"));
     if !(path_text.starts_with('/')
         || path_text.starts_with("http://")
         || path_text.starts_with("https://"))
@@ -348,16 +407,14 @@ fn read_http(r: &mut Reader, node: &Node, field: &str) -> Option<(String, Action
             &join(field, "path"),
             "must start with `/` (joined to the target) or be a full http(s) URL",
         );
+    } else if let Some(Err(message)) = path.as_ref().map(check_http_path) {
+        r.error(path_node, &join(field, "path"), message);
     }
-    let path = r.template(path_node, &join(field, "path"));
     let query = map
         .get_node("query")
         .map(|n| r.template_map(n, &join(field, "query")))
         .unwrap_or_default();
-    let headers = map
-        .get_node("headers")
-        .map(|n| r.template_map(n, &join(field, "headers")))
-        .unwrap_or_default();
+    let headers = read_headers(r, map, field);
     let body = read_body(r, map, field, false);
     let expect = map
         .get_node("expect")
@@ -369,7 +426,7 @@ fn read_http(r: &mut Reader, node: &Node, field: &str) -> Option<(String, Action
         .unwrap_or_default();
     let timeout = map
         .get_node("timeout")
-        .and_then(|n| r.duration(n, &join(field, "timeout")));
+        .and_then(|n| r.timeout(n, &join(field, "timeout")));
     let name = step_name(r, map, field, || format!("{method} {path_text}"))?;
     let step = HttpStep {
         method,
@@ -424,6 +481,14 @@ fn read_expect(r: &mut Reader, node: &Node, field: &str) -> Expect {
             Node::Sequence(items) => items.iter().collect(),
             other => vec![other],
         };
+        if list.is_empty() {
+            r.error(
+                n,
+                &join(field, "status"),
+                "an empty list would accept no response; list the codes to accept, or leave `status` out to accept any status below 400",
+            );
+            return None;
+        }
         let codes: Vec<u16> = list
             .iter()
             .filter_map(|item| {
@@ -460,13 +525,14 @@ fn read_pointer_equalities(r: &mut Reader, node: &Node, field: &str) -> Vec<Poin
     map.iter()
         .filter_map(|(key, value)| {
             let pointer = key.as_str().to_string();
-            if !pointer.starts_with('/') {
+            let checked = if pointer.is_empty() {
+                Err("an empty pointer names the whole document; name a field, e.g. `/type`".to_string())
+            } else {
+                check_pointer(&pointer)
+            };
+            if let Err(message) = checked {
                 let position = Position::of(key.span());
-                r.error_at(
-                    position,
-                    &join(field, &pointer),
-                    format!("`{pointer}` is not a JSON pointer; it must start with `/`"),
-                );
+                r.error_at(position, &join(field, &pointer), message);
                 return None;
             }
             Some(PointerEquals {
@@ -504,6 +570,7 @@ fn read_ws_connect(r: &mut Reader, node: &Node, field: &str) -> Option<(String, 
     let map = r.mapping(node, field, &["name", "path", "headers", "timeout"])?;
     let path_node = r.required(map, field, "path")?;
     let path_text = r.string(path_node, &join(field, "path"))?;
+    let path = r.template(path_node, &join(field, "path"));
     if !(path_text.starts_with('/')
         || path_text.starts_with("ws://")
         || path_text.starts_with("wss://"))
@@ -513,15 +580,13 @@ fn read_ws_connect(r: &mut Reader, node: &Node, field: &str) -> Option<(String, 
             &join(field, "path"),
             "must start with `/` (joined to the target) or be a full ws(s):// URL",
         );
+    } else if let Some(Err(message)) = path.as_ref().map(check_ws_path) {
+        r.error(path_node, &join(field, "path"), message);
     }
-    let path = r.template(path_node, &join(field, "path"));
-    let headers = map
-        .get_node("headers")
-        .map(|n| r.template_map(n, &join(field, "headers")))
-        .unwrap_or_default();
+    let headers = read_headers(r, map, field);
     let timeout = map
         .get_node("timeout")
-        .and_then(|n| r.duration(n, &join(field, "timeout")));
+        .and_then(|n| r.timeout(n, &join(field, "timeout")));
     let name = step_name(r, map, field, || "ws-connect".to_string())?;
     Some((
         name,
@@ -565,10 +630,10 @@ fn read_ws_receive(r: &mut Reader, node: &Node, field: &str) -> Option<(String, 
     };
     let first = map
         .get_node("first")
-        .and_then(|n| r.string(n, &join(field, "first")));
+        .and_then(|n| read_name(r, n, &join(field, "first")));
     let timeout = map
         .get_node("timeout")
-        .and_then(|n| r.duration(n, &join(field, "timeout")));
+        .and_then(|n| r.timeout(n, &join(field, "timeout")));
     let extract = map
         .get_node("extract")
         .map(|n| read_extract(r, n, &join(field, "extract")))

@@ -22,9 +22,15 @@ pub fn check_structure(path: &Path, text: &str) -> Result<(), Diagnostics> {
     let mut depth = 0usize;
     let mut documents = 0usize;
     loop {
-        let (event, mark) = parser
-            .next_token()
-            .map_err(|e| syntax_error(path, e.marker(), e.info()))?;
+        let (event, mark) = parser.next_token().map_err(|e| {
+            // The scanner has its own, higher limit for flow style (`[[[…`); it can reach it
+            // while looking ahead, before the events that would cross ours.
+            if e.info() == "recursion limit exceeded" {
+                at(path, e.marker(), too_deep())
+            } else {
+                syntax_error(path, e.marker(), e.info())
+            }
+        })?;
         match event {
             Event::StreamEnd => return Ok(()),
             Event::DocumentStart => {
@@ -40,17 +46,17 @@ pub fn check_structure(path: &Path, text: &str) -> Result<(), Diagnostics> {
             Event::SequenceStart(..) | Event::MappingStart(..) => {
                 depth += 1;
                 if depth > MAX_DEPTH {
-                    return Err(at(
-                        path,
-                        &mark,
-                        format!("nesting is deeper than {MAX_DEPTH} levels of lists and mappings"),
-                    ));
+                    return Err(at(path, &mark, too_deep()));
                 }
             }
             Event::SequenceEnd | Event::MappingEnd => depth = depth.saturating_sub(1),
             _ => {}
         }
     }
+}
+
+fn too_deep() -> String {
+    format!("nesting is deeper than {MAX_DEPTH} levels of lists and mappings")
 }
 
 /// The diagnostic for a YAML syntax error, shared with the tree builder's errors.
@@ -86,9 +92,13 @@ mod tests {
         let (line, column, message) = check(&block).unwrap_err();
         assert_eq!((line, column), (1, 2 * MAX_DEPTH + 1), "{message}");
         assert!(message.contains("deeper than 64"), "{message}");
-        let flow = format!("a: {}{}\n", "[".repeat(5_000), "]".repeat(5_000));
+        let flow = format!("a: {}{}\n", "[".repeat(100), "]".repeat(100));
         let (line, column, _) = check(&flow).unwrap_err();
-        assert_eq!((line, column), (1, 4 + MAX_DEPTH));
+        assert_eq!((line, column), (1, 3 + MAX_DEPTH), "the 64th `[` is level 65");
+        let flow = format!("a: {}{}\n", "{x: ".repeat(5_000), "}".repeat(5_000));
+        let (line, _, message) = check(&flow).unwrap_err();
+        assert_eq!(line, 1);
+        assert!(message.contains("deeper than 64"), "{message}");
         let mut mappings = String::new();
         for level in 0..100 {
             mappings.push_str(&format!("{}k{level}:\n", "  ".repeat(level)));

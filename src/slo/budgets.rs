@@ -7,7 +7,7 @@ use super::rule::{parse_rule, Rule, Scope, StageRef};
 use crate::scenario::names::check_shown_text;
 use crate::scenario::reader::{join, parse_tree, Reader};
 use crate::scenario::source::{decode, read_input_file};
-use crate::scenario::{Diagnostic, Diagnostics, Position, Scenario};
+use crate::scenario::{Diagnostic, Diagnostics, Scenario};
 use std::path::Path;
 
 /// A budget ready to judge.

@@ -3,7 +3,7 @@
 //! serde would stop at the first error and forget positions; this reader keeps going,
 //! so `loadgate validate` lists all problems with their line, column and field path.
 
-use super::diagnostic::{shorten, Diagnostic, Diagnostics, Position};
+use super::diagnostic::{shorten, Diagnostic, Diagnostics, Position, MAX_LISTED};
 use super::duration::parse_duration;
 use super::http_values::check_pointer;
 use super::source::{check_characters, strip_bom};
@@ -62,6 +62,8 @@ pub struct Reader<'env> {
     file: PathBuf,
     env: &'env dyn Fn(&str) -> Option<String>,
     problems: Vec<Diagnostic>,
+    /// Problems found past [`MAX_LISTED`], counted but not kept.
+    unlisted: usize,
 }
 
 /// Names a node's kind for "expected X, found Y" messages.
@@ -80,6 +82,7 @@ impl<'env> Reader<'env> {
             file: file.to_path_buf(),
             env,
             problems: Vec::new(),
+            unlisted: 0,
         }
     }
 
@@ -95,12 +98,22 @@ impl<'env> Reader<'env> {
 
     /// Records a problem at an explicit position.
     pub fn error_at(&mut self, position: Position, field: &str, message: impl Into<String>) {
+        if self.is_full() {
+            self.unlisted += 1;
+            return;
+        }
         self.problems.push(Diagnostic {
             file: self.file.clone(),
             position,
             field: field.to_string(),
             message: message.into(),
         });
+    }
+
+    /// Whether enough problems are kept to list; later ones are only counted, so costly
+    /// hints need not be worked out for them.
+    fn is_full(&self) -> bool {
+        self.problems.len() >= 2 * MAX_LISTED
     }
 
     /// Whether any problem has been recorded.
@@ -121,9 +134,7 @@ impl<'env> Reader<'env> {
                         "the file could not be read",
                     );
                 }
-                self.problems
-                    .sort_by_key(|d| (d.position.line, d.position.column));
-                Err(Diagnostics(self.problems))
+                Err(Diagnostics::listed(self.problems, self.unlisted))
             }
         }
     }
@@ -146,6 +157,10 @@ impl<'env> Reader<'env> {
         };
         for key in map.keys() {
             if !allowed.contains(&key.as_str()) {
+                if self.is_full() {
+                    self.unlisted += 1;
+                    continue;
+                }
                 let hint = match closest(key.as_str(), allowed) {
                     Some(close) => format!("; did you mean `{close}`?"),
                     None => format!("; allowed: {}", allowed.join(", ")),

@@ -49,7 +49,7 @@ pub fn load_budgets(scenario: &Scenario) -> Result<Vec<Budget>, Diagnostics> {
     if problems.is_empty() {
         Ok(budgets)
     } else {
-        Err(Diagnostics(problems))
+        Err(Diagnostics::listed(problems, 0))
     }
 }
 

@@ -6,7 +6,7 @@
 //! - `model`: the checked types the engine runs; `template`: `${…}` references;
 //! - `duration`: `10s`, `250ms`, `200ms..1s`; `diagnostic`: how problems print;
 //! - `source`: what text may reach the parser (size, file type, encoding, characters);
-//!   `structure`: nesting depth and a single document, checked before the tree is built;
+//!   `tree`: the YAML tree, built without recursion, with a depth limit and one document;
 //! - `names`: what names may hold; `http_values`: header names and values, JSON pointers.
 
 pub mod diagnostic;
@@ -18,8 +18,8 @@ pub mod parse;
 pub mod reader;
 pub mod rules;
 pub mod source;
-pub mod structure;
 pub mod template;
+pub mod tree;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Position};
 pub use model::*;

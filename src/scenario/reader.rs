@@ -7,54 +7,21 @@ use super::diagnostic::{shorten, Diagnostic, Diagnostics, Position, MAX_LISTED};
 use super::duration::parse_duration;
 use super::http_values::check_pointer;
 use super::source::{check_characters, strip_bom};
-use super::structure::check_structure;
+use super::tree::build_tree;
 use super::template::{JsonTemplate, Template};
 use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode, MarkedSequenceNode};
-use marked_yaml::{LoaderOptions, Node};
+use marked_yaml::Node;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Parses YAML text into a tree; problems become a single diagnostic. A leading
-/// byte-order mark is skipped; forbidden characters, nesting deeper than
-/// [`MAX_DEPTH`](super::structure::MAX_DEPTH) and a second document are refused first.
+/// byte-order mark is skipped and forbidden characters are refused before parsing (see
+/// `source`); the tree is built without recursion and with a depth limit (see `tree`).
 pub fn parse_tree(file: &Path, text: &str) -> Result<Node, Diagnostics> {
-    use marked_yaml::LoadError;
     let text = strip_bom(text);
     check_characters(file, text)?;
-    check_structure(file, text)?;
-    let options = LoaderOptions::default().error_on_duplicate_keys(true);
-    marked_yaml::parse_yaml_with_options(0, text, options).map_err(|err| {
-        let (marker, message) = match &err {
-            LoadError::TopLevelMustBeMapping(m) => (
-                Some(*m),
-                "the file must be a YAML mapping (key: value)".to_string(),
-            ),
-            LoadError::TopLevelMustBeSequence(m) => (Some(*m), err.to_string()),
-            LoadError::UnexpectedAnchor(m) => (
-                Some(*m),
-                "YAML anchors and aliases are not supported".to_string(),
-            ),
-            LoadError::MappingKeyMustBeScalar(m) => {
-                (Some(*m), "mapping keys must be plain scalars".to_string())
-            }
-            LoadError::UnexpectedTag(m) => {
-                (Some(*m), "YAML tags (`!tag`) are not supported".to_string())
-            }
-            LoadError::ScanError(m, scan) => (Some(*m), format!("invalid YAML: {}", scan.info())),
-            LoadError::DuplicateKey(inner) => (
-                inner.key.span().start().copied(),
-                format!("duplicate key `{}`", shorten(inner.key.as_str())),
-            ),
-        };
-        let position = marker
-            .map(|m| Position {
-                line: m.line(),
-                column: m.column(),
-            })
-            .unwrap_or(Position { line: 1, column: 1 });
-        Diagnostics::whole_file(file, position, message)
-    })
+    build_tree(file, text)
 }
 
 /// The reader: holds the file name, the environment lookup and the problems so far.

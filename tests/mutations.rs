@@ -41,17 +41,66 @@ fn env_number(name: &str) -> Option<u64> {
 }
 
 fn shipped(name: &str) -> Vec<u8> {
-    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(name))
-        .expect("shipped scenario")
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios")
+            .join(name),
+    )
+    .expect("shipped scenario")
 }
 
 /// Text that makes YAML, templates or the checks work hard.
 const TOKENS: &[&str] = &[
-    "---\n", "...\n", "&a ", "*a", "!!str ", "? ", ": ", "- ", "{", "}", "[", "]", ",", "#",
-    "\"", "'", "|\n", ">\n", "\t", "\r", "\r\n", "\0", "\u{1b}[31m", "\u{feff}", "\u{202e}",
-    "${", "}", "${user}", "${env.X:-${user}}", "$${", "~", "~2", "\\e", "\\0", "\\u0000",
-    "µs", "1 second", "0s", "[]", "{}", "null", "-1", "99999999999999999999", "1e308",
-    "p95 < 1µs", " for ", " in stage ", "\u{FFFE}", "\u{85}", "%YAML 1.2\n",
+    "---\n",
+    "...\n",
+    "&a ",
+    "*a",
+    "!!str ",
+    "? ",
+    ": ",
+    "- ",
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    "#",
+    "\"",
+    "'",
+    "|\n",
+    ">\n",
+    "\t",
+    "\r",
+    "\r\n",
+    "\0",
+    "\u{1b}[31m",
+    "\u{feff}",
+    "\u{202e}",
+    "${",
+    "}",
+    "${user}",
+    "${env.X:-${user}}",
+    "$${",
+    "~",
+    "~2",
+    "\\e",
+    "\\0",
+    "\\u0000",
+    "µs",
+    "1 second",
+    "0s",
+    "[]",
+    "{}",
+    "null",
+    "-1",
+    "99999999999999999999",
+    "1e308",
+    "p95 < 1µs",
+    " for ",
+    " in stage ",
+    "\u{FFFE}",
+    "\u{85}",
+    "%YAML 1.2\n",
 ];
 
 /// One mutation, applied in place; returns a short description for failure messages.
@@ -135,7 +184,13 @@ fn mutate(rng: &mut StdRng, bytes: &mut Vec<u8>, donor: &[u8]) -> String {
 /// The start of a random line.
 fn line_start(rng: &mut StdRng, bytes: &[u8]) -> usize {
     let starts: Vec<usize> = std::iter::once(0)
-        .chain(bytes.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i + 1))
+        .chain(
+            bytes
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| **b == b'\n')
+                .map(|(i, _)| i + 1),
+        )
         .collect();
     starts[rng.random_range(0..starts.len())]
 }
@@ -198,7 +253,9 @@ fn validate_with_limit(dir: &Path, scenario: &[u8], slo: &[u8]) -> Result<Durati
         let outcome = loadgate::validate::check(&path, &|_| None);
         let positioned = match &outcome {
             Ok(_) => true,
-            Err(problems) => !problems.0.is_empty() && problems.0.iter().all(|d| d.position.line > 0),
+            Err(problems) => {
+                !problems.0.is_empty() && problems.0.iter().all(|d| d.position.line > 0)
+            }
         };
         let _ = tx.send(positioned);
     });

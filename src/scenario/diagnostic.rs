@@ -88,7 +88,6 @@ pub fn shorten(text: &str) -> String {
     format!("{head}…{tail}")
 }
 
-
 /// Every problem found in one file; the error type of scenario loading.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostics(pub Vec<Diagnostic>);
@@ -150,7 +149,10 @@ impl fmt::Display for Diagnostics {
         }
         let count = self.0.len();
         if self.0.last().is_some_and(|d| d.field == UNLISTED_FIELD) {
-            write!(text, "more than {MAX_LISTED} problems found; the first {MAX_LISTED} are listed")?;
+            write!(
+                text,
+                "more than {MAX_LISTED} problems found; the first {MAX_LISTED} are listed"
+            )?;
         } else {
             write!(
                 text,
@@ -184,10 +186,16 @@ mod tests {
         assert_eq!(listed.0.len(), MAX_LISTED + 1);
         assert_eq!(listed.0[0].position.line, 1, "sorted by place");
         let text = listed.to_string();
-        assert!(text.contains("200 more problems after this one are not listed"), "{text}");
+        assert!(
+            text.contains("200 more problems after this one are not listed"),
+            "{text}"
+        );
         assert!(text.ends_with("the first 100 are listed"), "{text}");
         let few = Diagnostics::listed(vec![at(2), at(1)], 0).to_string();
-        assert!(few.starts_with("s.yaml:1:1: f: problem on line 1\n"), "{few}");
+        assert!(
+            few.starts_with("s.yaml:1:1: f: problem on line 1\n"),
+            "{few}"
+        );
         assert!(few.ends_with("2 problems found"), "{few}");
     }
 
@@ -198,7 +206,10 @@ mod tests {
         d.message = "bad \u{7}".into();
         let shown = d.to_string();
         assert!(!shown.chars().any(char::is_control), "{shown:?}");
-        assert!(shown.contains("\\u{1b}[31m") && shown.contains("\\u{7}"), "{shown}");
+        assert!(
+            shown.contains("\\u{1b}[31m") && shown.contains("\\u{7}"),
+            "{shown}"
+        );
     }
 
     #[test]

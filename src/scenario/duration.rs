@@ -138,7 +138,10 @@ mod tests {
         assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
         assert_eq!(parse_duration("750us").unwrap(), Duration::from_micros(750));
         assert_eq!(parse_duration("393µs").unwrap(), Duration::from_micros(393));
-        assert_eq!(parse_duration("393\u{3bc}s").unwrap(), Duration::from_micros(393));
+        assert_eq!(
+            parse_duration("393\u{3bc}s").unwrap(),
+            Duration::from_micros(393)
+        );
         assert_eq!(parse_duration("1 s").unwrap(), Duration::from_secs(1));
         assert_eq!(parse_duration("1m 30s").unwrap(), Duration::from_secs(90));
     }
@@ -155,12 +158,18 @@ mod tests {
         assert!(err.contains("`500` has no unit"), "{err}");
         assert!(!err.contains("1s500s"), "{err}");
         let err = parse_duration("5 parsecs").unwrap_err();
-        assert!(err.contains("unknown unit `parsecs`") && !err.contains("did you mean"), "{err}");
+        assert!(
+            err.contains("unknown unit `parsecs`") && !err.contains("did you mean"),
+            "{err}"
+        );
         for bad in ["10", "1s500", "1 second", "5 parsecs", "2 hours", "1.5.2s"] {
             let err = parse_duration(bad).unwrap_err();
             if let Some((_, hint)) = err.split_once("did you mean `") {
                 let suggested = hint.split('`').next().unwrap();
-                assert!(parse_duration(suggested).is_ok(), "{bad}: hint `{suggested}` does not parse");
+                assert!(
+                    parse_duration(suggested).is_ok(),
+                    "{bad}: hint `{suggested}` does not parse"
+                );
             }
         }
     }

@@ -12,8 +12,8 @@
 pub mod diagnostic;
 pub mod duration;
 pub mod http_values;
-pub mod names;
 pub mod model;
+pub mod names;
 pub mod parse;
 pub mod reader;
 pub mod rules;

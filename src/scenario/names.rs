@@ -101,9 +101,7 @@ pub fn check_scenario_name(name: &str) -> Result<(), String> {
         ));
     }
     if !name.starts_with(|c: char| c.is_alphanumeric()) {
-        return Err(
-            "must start with a letter or digit (it names the report folder)".to_string(),
-        );
+        return Err("must start with a letter or digit (it names the report folder)".to_string());
     }
     Ok(())
 }
@@ -135,7 +133,9 @@ mod tests {
         assert!(check_name("GET /api/bots?x=1, and more").is_ok());
         assert!(check_name("a\u{7}b").unwrap_err().contains("character 2"));
         assert!(check_name("a\u{202E}b").is_err());
-        assert!(check_name(&"n".repeat(129)).unwrap_err().contains("at most 128"));
+        assert!(check_name(&"n".repeat(129))
+            .unwrap_err()
+            .contains("at most 128"));
         assert!(check_description("two\nlines\twith a tab").is_ok());
         assert!(check_description("bell\u{7}").is_err());
     }

@@ -6,16 +6,18 @@
 
 use super::diagnostic::{Diagnostics, Position};
 use super::duration::parse_think_time;
+use super::http_values::{
+    check_header_name, check_header_value, check_http_path, check_pointer, check_ws_path,
+};
 use super::model::*;
+use super::names::{check_description, check_name, check_scenario_name};
 use super::reader::{join, parse_tree, Reader};
 use super::rules::check_flow;
-use super::http_values::{check_header_name, check_pointer, check_header_value, check_http_path, check_ws_path};
-use super::names::{check_description, check_name, check_scenario_name};
 use super::source::{decode, read_input_file};
 use super::template::{is_identifier, Template};
-use std::collections::HashSet;
 use marked_yaml::types::MarkedMappingNode;
 use marked_yaml::Node;
+use std::collections::HashSet;
 use std::path::Path;
 use std::time::Duration;
 
@@ -85,12 +87,18 @@ fn read_scenario(r: &mut Reader, tree: &Node) -> Option<Scenario> {
     let slo_file = top.get_node("slo").and_then(|n| {
         let rel = r.string(n, "slo")?;
         let file = r.file().parent().unwrap_or(Path::new(".")).join(rel);
-        if !file.is_file() {
-            r.error(
+        match std::fs::metadata(&file) {
+            Ok(meta) if meta.is_file() => {}
+            Ok(_) => r.error(
+                n,
+                "slo",
+                format!("budgets file `{}` is not a regular file", file.display()),
+            ),
+            Err(_) => r.error(
                 n,
                 "slo",
                 format!("budgets file `{}` does not exist", file.display()),
-            );
+            ),
         }
         Some(file)
     });
@@ -423,7 +431,7 @@ fn read_http(r: &mut Reader, node: &Node, field: &str) -> Option<(String, Action
     let extract = map
         .get_node("extract")
         .map(|n| read_extract(r, n, &join(field, "extract")))
-        .unwrap_or_default();
+        .unwrap_or(Some(Vec::new()));
     let timeout = map
         .get_node("timeout")
         .and_then(|n| r.timeout(n, &join(field, "timeout")));
@@ -435,7 +443,7 @@ fn read_http(r: &mut Reader, node: &Node, field: &str) -> Option<(String, Action
         headers,
         body: body?,
         expect,
-        extract,
+        extract: extract?,
         timeout,
     };
     Some((name, Action::Http(step)))
@@ -526,7 +534,10 @@ fn read_pointer_equalities(r: &mut Reader, node: &Node, field: &str) -> Vec<Poin
         .filter_map(|(key, value)| {
             let pointer = key.as_str().to_string();
             let checked = if pointer.is_empty() {
-                Err("an empty pointer names the whole document; name a field, e.g. `/type`".to_string())
+                Err(
+                    "an empty pointer names the whole document; name a field, e.g. `/type`"
+                        .to_string(),
+                )
             } else {
                 check_pointer(&pointer)
             };
@@ -543,16 +554,19 @@ fn read_pointer_equalities(r: &mut Reader, node: &Node, field: &str) -> Vec<Poin
         .collect()
 }
 
-fn read_extract(r: &mut Reader, node: &Node, field: &str) -> Vec<Extract> {
+/// `{ var: /pointer, … }`; `None` when any entry is wrong, so that the step counts as
+/// unread and the flow checks do not report its variables as never set.
+fn read_extract(r: &mut Reader, node: &Node, field: &str) -> Option<Vec<Extract>> {
     let Some(map) = node.as_mapping() else {
         r.error(
             node,
             field,
             "expected a mapping of variable names to JSON pointers, e.g. `{ token: /token }`",
         );
-        return vec![];
+        return None;
     };
-    map.iter()
+    let extracts: Vec<Extract> = map
+        .iter()
         .filter_map(|(key, value)| {
             let var = key.as_str().to_string();
             let var_field = join(field, &var);
@@ -563,7 +577,8 @@ fn read_extract(r: &mut Reader, node: &Node, field: &str) -> Vec<Extract> {
             }
             Some(Extract { var, pointer: r.pointer(value, &var_field)? })
         })
-        .collect()
+        .collect();
+    (extracts.len() == map.len()).then_some(extracts)
 }
 
 fn read_ws_connect(r: &mut Reader, node: &Node, field: &str) -> Option<(String, Action)> {
@@ -637,7 +652,7 @@ fn read_ws_receive(r: &mut Reader, node: &Node, field: &str) -> Option<(String, 
     let extract = map
         .get_node("extract")
         .map(|n| read_extract(r, n, &join(field, "extract")))
-        .unwrap_or_default();
+        .unwrap_or(Some(Vec::new()));
     let name = step_name(r, map, field, || "ws-receive".to_string())?;
     Some((
         name,
@@ -645,7 +660,7 @@ fn read_ws_receive(r: &mut Reader, node: &Node, field: &str) -> Option<(String, 
             until,
             first,
             timeout,
-            extract,
+            extract: extract?,
         }),
     ))
 }
@@ -661,4 +676,225 @@ fn read_ws_close(r: &mut Reader, node: &Node, field: &str) -> Option<(String, Ac
         }
     };
     Some((name, Action::WsClose))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::template::{JsonTemplate, Vars};
+    use serde_json::json;
+
+    const FILE: &str = "dir/scenario.yaml";
+
+    fn parse(text: &str) -> Result<Scenario, Diagnostics> {
+        let env = |name: &str| (name == "SET").then(|| "from-env".to_string());
+        parse_scenario(Path::new(FILE), text, &env)
+    }
+
+    /// The one problem of `text`: (line, column, field, message).
+    fn problem(text: &str) -> (usize, usize, String, String) {
+        let problems = parse(text).unwrap_err();
+        assert_eq!(problems.0.len(), 1, "expected one problem:\n{problems}");
+        let d = &problems.0[0];
+        (
+            d.position.line,
+            d.position.column,
+            d.field.clone(),
+            d.message.clone(),
+        )
+    }
+
+    const SMALL: &str = "name: small
+timeout: 2s
+load:
+  stages:
+    - { name: warm, users: 2, over: 1m30s }
+    - { users: 0, over: 500ms }
+flows:
+  - name: f
+    weight: 3
+    think: 100ms..200ms
+    setup:
+      - http: { method: post, path: /login, json: { user: \"u${user}\", id: \"42\", n: 42, on: \"true\" },
+                extract: { token: /token } }
+    steps:
+      - http: { path: /items, headers: { Authorization: \"Bearer ${token}\", X-Env: \"${env.SET}\" },
+                query: { q: \"${env.UNSET:-fallback}\" }, expect: { status: [200, 204] } }
+      - ws_connect: { path: \"/ws?token=${token}\", timeout: 1s }
+      - ws_receive: { name: reply, first: first-token, until: { pointer: /type, equals: done } }
+      - ws_close:
+";
+
+    #[test]
+    fn a_scenario_is_read_into_checked_types() {
+        let s = parse(SMALL).unwrap();
+        assert_eq!(s.name, "small");
+        assert_eq!(s.timeout, Duration::from_secs(2));
+        assert_eq!(s.load.stages[0].name.as_deref(), Some("warm"));
+        assert_eq!(s.load.stages[0].over, Duration::from_secs(90));
+        assert_eq!(s.load.stages[1].over, Duration::from_millis(500));
+        assert_eq!(s.peak_users(), 2);
+        let flow = &s.flows[0];
+        assert_eq!((flow.weight, flow.setup.len(), flow.steps.len()), (3, 1, 4));
+        assert_eq!(flow.think.unwrap().max, Duration::from_millis(200));
+        assert_eq!(
+            flow.setup[0].name, "POST /login",
+            "default name: method and path"
+        );
+        assert_eq!(
+            flow.setup[0].position,
+            Position {
+                line: 12,
+                column: 9
+            }
+        );
+        let names: Vec<&str> = flow.steps.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["GET /items", "ws-connect", "reply", "ws-close"]);
+        assert_eq!(s.metric_names().len(), 6, "steps plus the `first:` name");
+        let Action::Http(items) = &flow.steps[0].action else {
+            panic!("http")
+        };
+        assert_eq!(items.expect.status, Some(vec![200, 204]));
+        let vars = Vars {
+            user: 7,
+            values: [("token".to_string(), json!("t"))].into(),
+        };
+        let header = |i: usize| items.headers[i].1.render(&vars).unwrap();
+        assert_eq!(
+            (header(0), header(1)),
+            ("Bearer t".into(), "from-env".into())
+        );
+        assert_eq!(items.query[0].1.render(&vars).unwrap(), "fallback");
+    }
+
+    #[test]
+    fn quoted_scalars_stay_text_in_json_bodies() {
+        let s = parse(SMALL).unwrap();
+        let Action::Http(login) = &s.flows[0].setup[0].action else {
+            panic!("http")
+        };
+        let Some(Body::Json(body)) = &login.body else {
+            panic!("json body")
+        };
+        let sent = body
+            .render(&Vars {
+                user: 7,
+                ..Vars::default()
+            })
+            .unwrap();
+        assert_eq!(
+            sent,
+            json!({ "user": "u7", "id": "42", "n": 42, "on": "true" })
+        );
+        assert!(matches!(body, JsonTemplate::Object(_)));
+    }
+
+    #[test]
+    fn every_problem_is_listed_in_file_order() {
+        let text = SMALL
+            .replace("over: 500ms", "over: 5 parsecs")
+            .replace("weight: 3", "weight: 0")
+            .replace("/type", "type");
+        let problems = parse(&text).unwrap_err();
+        let lines: Vec<usize> = problems.0.iter().map(|d| d.position.line).collect();
+        assert_eq!(lines, [6, 9, 18], "{problems}");
+        assert!(problems.0.iter().all(|d| d.file == Path::new(FILE)));
+    }
+
+    #[test]
+    fn input_limits_are_enforced_before_reading() {
+        assert!(
+            parse(&format!("\u{FEFF}{SMALL}")).is_ok(),
+            "a BOM is skipped"
+        );
+        let (line, column, _, message) = problem(&SMALL.replace("timeout: 2s", "timeout: 2s\0"));
+        assert_eq!((line, column), (2, 12));
+        assert!(message.contains("NUL"), "{message}");
+        let (line, _, _, message) = problem(&format!("{SMALL}---\nname: other\n"));
+        assert_eq!(line, 20);
+        assert!(message.contains("second YAML document"), "{message}");
+        let deep = SMALL.replace(
+            "n: 42",
+            &format!("n: {}1{}", "[".repeat(60), "]".repeat(60)),
+        );
+        assert!(problem(&deep).3.contains("deeper than 64"));
+        let bytes = [b"name: caf\xe9\n".as_slice(), &SMALL.as_bytes()[12..]].concat();
+        let err = parse_scenario_bytes(Path::new(FILE), &bytes, &|_| None).unwrap_err();
+        assert_eq!((err.0[0].position.line, err.0[0].position.column), (1, 10));
+    }
+
+    #[test]
+    fn what_run_could_not_send_is_refused() {
+        for (from, to, field, hint) in [
+            ("name: small", "name: \"a/b\"", "name", "not allowed"),
+            ("name: f", "name: \"f\\e[31m\"", "flows[0].name", "ESC"),
+            ("timeout: 2s", "timeout: 0s", "timeout", "timeout of 0"),
+            (
+                "timeout: 1s }",
+                "timeout: 0ms }",
+                "flows[0].steps[1].ws_connect.timeout",
+                "timeout of 0",
+            ),
+            (
+                "[200, 204]",
+                "[]",
+                "flows[0].steps[0].http.expect.status",
+                "empty list",
+            ),
+            (
+                "X-Env:",
+                "\"X Env\":",
+                "flows[0].steps[0].http.headers.X Env",
+                "header name",
+            ),
+            (
+                "\"${env.SET}\"",
+                "\"a\\r\\nb\"",
+                "flows[0].steps[0].http.headers.X-Env",
+                "line break",
+            ),
+            (
+                "/token }",
+                "\"/token~\" }",
+                "flows[0].setup[0].http.extract.token",
+                "bad escape",
+            ),
+            (
+                "${env.UNSET:-fallback}",
+                "${env.UNSET:-${user}}",
+                "flows[0].steps[0].http.query.q",
+                "cannot hold another",
+            ),
+            (
+                "\"/ws?token=${token}\"",
+                "\"/ws?token=a b\"",
+                "flows[0].steps[1].ws_connect.path",
+                "WebSocket URL",
+            ),
+        ] {
+            assert!(SMALL.contains(from), "{from}");
+            let (_, _, found_field, message) = problem(&SMALL.replacen(from, to, 1));
+            assert_eq!(found_field, field, "{to}: {message}");
+            assert!(message.contains(hint), "{to}: {message}");
+        }
+    }
+
+    #[test]
+    fn unknown_keys_suggest_only_close_matches() {
+        let problems = parse(&SMALL.replace("flows:", "flow:"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            problems.contains("unknown key `flow`; did you mean `flows`?"),
+            "{problems}"
+        );
+        assert!(!problems.contains("`slo`"), "{problems}");
+        let problems = parse(&SMALL.replace("timeout: 2s", "zzz: 2s"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            problems.contains("allowed: name, description"),
+            "{problems}"
+        );
+    }
 }

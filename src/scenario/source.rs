@@ -44,9 +44,7 @@ pub fn read_input_file(path: &Path, what: &str) -> Result<Vec<u8>, Diagnostics> 
 }
 
 fn too_large(path: &Path, what: &str, size: Option<u64>) -> Diagnostics {
-    let size = size
-        .map(|s| format!(" ({s} bytes)"))
-        .unwrap_or_default();
+    let size = size.map(|s| format!(" ({s} bytes)")).unwrap_or_default();
     Diagnostics::whole_file(
         path,
         Position { line: 1, column: 1 },
@@ -100,7 +98,8 @@ pub fn strip_bom(text: &str) -> &str {
 /// tab, line feed and carriage return (this includes NUL, ESC, DEL and the C1 range),
 /// byte-order marks past the start, and the non-characters U+FFFE and U+FFFF.
 pub fn is_forbidden_char(c: char) -> bool {
-    (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, BOM | '\u{FFFE}' | '\u{FFFF}')
+    (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        || matches!(c, BOM | '\u{FFFE}' | '\u{FFFF}')
 }
 
 /// Refuses forbidden characters (see [`is_forbidden_char`]) with the place of the first
@@ -192,6 +191,9 @@ mod tests {
         assert!(err.0[0].message.contains("a device"), "{err}");
         let exact = dir.path().join("exact.yaml");
         std::fs::write(&exact, vec![b'#'; MAX_FILE_BYTES as usize]).unwrap();
-        assert_eq!(read_input_file(&exact, "scenario").unwrap().len() as u64, MAX_FILE_BYTES);
+        assert_eq!(
+            read_input_file(&exact, "scenario").unwrap().len() as u64,
+            MAX_FILE_BYTES
+        );
     }
 }

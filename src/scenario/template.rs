@@ -278,7 +278,10 @@ mod tests {
         let nested = Template::parse("${env.NOPE:-${user}}", &no_env).unwrap_err();
         assert!(nested.contains("cannot hold another"), "{nested}");
         let env = |_: &str| Some("set".to_string());
-        assert!(Template::parse("${env.SET:-${user}}", &env).is_err(), "refused even when set");
+        assert!(
+            Template::parse("${env.SET:-${user}}", &env).is_err(),
+            "refused even when set"
+        );
         let unset = Template::parse("${nope}", &no_env).unwrap().render(&vars());
         assert_eq!(unset, Err(UnsetVariable("nope".into())));
     }

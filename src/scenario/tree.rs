@@ -111,7 +111,9 @@ pub fn build_tree(path: &Path, text: &str) -> Result<Node, Diagnostics> {
                     let start = node.span().start().copied();
                     return Err(Diagnostics::whole_file(
                         path,
-                        start.map(position).unwrap_or(Position { line: 1, column: 1 }),
+                        start
+                            .map(position)
+                            .unwrap_or(Position { line: 1, column: 1 }),
                         "the file must be a YAML mapping (key: value)",
                     ));
                 }
@@ -127,7 +129,9 @@ pub fn build_tree(path: &Path, text: &str) -> Result<Node, Diagnostics> {
                     let start = key.span().start().copied();
                     return Err(Diagnostics::whole_file(
                         path,
-                        start.map(position).unwrap_or(Position { line: 1, column: 1 }),
+                        start
+                            .map(position)
+                            .unwrap_or(Position { line: 1, column: 1 }),
                         format!("duplicate key `{}`", shorten(key.as_str())),
                     ));
                 }
@@ -192,7 +196,13 @@ mod tests {
         assert_eq!(c.as_str(), "2");
         assert!(!c.may_coerce(), "a quoted scalar stays text");
         assert!(map.get_scalar("a").unwrap().may_coerce());
-        assert_eq!(position(*c.span().start().unwrap()), Position { line: 4, column: 10 });
+        assert_eq!(
+            position(*c.span().start().unwrap()),
+            Position {
+                line: 4,
+                column: 10
+            }
+        );
         assert!(check("").unwrap().as_mapping().unwrap().is_empty());
         assert!(check("# only a comment\n").unwrap().as_mapping().is_some());
     }
@@ -205,7 +215,11 @@ mod tests {
         assert!(message.contains("deeper than 64"), "{message}");
         let flow = format!("a: {}{}\n", "[".repeat(100), "]".repeat(100));
         let (line, column, _) = check(&flow).unwrap_err();
-        assert_eq!((line, column), (1, 3 + MAX_DEPTH), "the 64th `[` is level 65");
+        assert_eq!(
+            (line, column),
+            (1, 3 + MAX_DEPTH),
+            "the 64th `[` is level 65"
+        );
         let flow = format!("a: {}{}\n", "{x: ".repeat(5_000), "}".repeat(5_000));
         let (line, _, message) = check(&flow).unwrap_err();
         assert_eq!(line, 1);
@@ -220,7 +234,11 @@ mod tests {
 
     #[test]
     fn nesting_up_to_the_limit_is_fine() {
-        let text = format!("a: {}{}\n", "[".repeat(MAX_DEPTH - 1), "]".repeat(MAX_DEPTH - 1));
+        let text = format!(
+            "a: {}{}\n",
+            "[".repeat(MAX_DEPTH - 1),
+            "]".repeat(MAX_DEPTH - 1)
+        );
         assert!(check(&text).is_ok());
     }
 

@@ -362,21 +362,24 @@ fn read_headers(r: &mut Reader, map: &MarkedMappingNode, field: &str) -> Vec<(St
         return Vec::new();
     };
     let field = join(field, "headers");
-    let headers = r.template_map(node, &field);
-    if let Some(written) = node.as_mapping() {
-        for (key, value) in written.iter() {
+    let Some(written) = node.as_mapping() else {
+        // Reports the wrong type, with the wording used for `query`.
+        return r.template_map(node, &field);
+    };
+    written
+        .iter()
+        .filter_map(|(key, value)| {
             let header_field = join(&field, key.as_str());
             if let Err(message) = check_header_name(key.as_str()) {
                 r.error_at(Position::of(key.span()), &header_field, message);
             }
-            if let Some((_, template)) = headers.iter().find(|(name, _)| name == key.as_str()) {
-                if let Err(message) = check_header_value(template) {
-                    r.error(value, &header_field, message);
-                }
+            let template = r.template(value, &header_field)?;
+            if let Err(message) = check_header_value(&template) {
+                r.error(value, &header_field, message);
             }
-        }
-    }
-    headers
+            Some((key.as_str().to_string(), template))
+        })
+        .collect()
 }
 
 fn read_http(r: &mut Reader, node: &Node, field: &str) -> Option<(String, Action)> {

@@ -38,10 +38,10 @@ pub fn build_tree(path: &Path, text: &str) -> Result<Node, Diagnostics> {
         let (event, mark) = parser.next_token().map_err(|e| {
             // The scanner has its own, higher limit for flow style (`[[[…`); it can reach
             // it while looking ahead, before the events that would cross ours.
-            let message = if e.info() == "recursion limit exceeded" {
-                too_deep()
-            } else {
-                format!("invalid YAML: {}", e.info())
+            let message = match e.info() {
+                "recursion limit exceeded" => too_deep(),
+                "simple key expect ':'" => "invalid YAML: expected `:` after a key (a line that is not `key: value` or `- item`, or a key longer than 1024 characters)".to_string(),
+                info => format!("invalid YAML: {info}"),
             };
             at(path, e.marker(), message)
         })?;
@@ -259,6 +259,11 @@ mod tests {
             ("a: 1\na: 2\n", (2, 1), "duplicate key `a`"),
             ("- a\n", (1, 1), "must be a YAML mapping"),
             ("a: [1\n", (2, 1), "invalid YAML"),
+            (
+                "a: 1\njust text\nb: 2\n",
+                (3, 1),
+                "expected `:` after a key",
+            ),
         ] {
             let (line, column, message) = check(text).unwrap_err();
             assert_eq!((line, column), at, "{text:?}: {message}");

@@ -27,7 +27,18 @@ pub struct Budget {
 pub fn load_budgets(scenario: &Scenario) -> Result<Vec<Budget>, Diagnostics> {
     let mut budgets = Vec::new();
     let mut problems: Vec<Diagnostic> = Vec::new();
-    let known = scenario.metric_names();
+    let names = scenario.metric_names();
+    let mut stages = std::collections::HashMap::new();
+    for (index, stage) in scenario.load.stages.iter().enumerate() {
+        if let Some(name) = &stage.name {
+            stages.entry(name.as_str()).or_insert(index);
+        }
+    }
+    let known = Known {
+        set: names.iter().map(String::as_str).collect(),
+        listed: list_some(&names),
+        stages,
+    };
     if let Some(file) = &scenario.slo_file {
         match read_budget_file(file, scenario, &known) {
             Ok(found) => budgets.extend(found),
@@ -53,6 +64,30 @@ pub fn load_budgets(scenario: &Scenario) -> Result<Vec<Budget>, Diagnostics> {
     }
 }
 
+/// The scenario's metric and stage names, for looking up and for messages.
+struct Known<'s> {
+    set: std::collections::HashSet<&'s str>,
+    /// The first few names, as an error message lists them.
+    listed: String,
+    /// Stage names and the index of the first stage with each.
+    stages: std::collections::HashMap<&'s str, usize>,
+}
+
+/// `a, b, c` for a few names; past ten, `… and N more`.
+fn list_some(names: &[String]) -> String {
+    const SHOWN: usize = 10;
+    let mut text = names
+        .iter()
+        .take(SHOWN)
+        .map(|n| crate::scenario::diagnostic::shorten(n))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > SHOWN {
+        text.push_str(&format!(" and {} more", names.len() - SHOWN));
+    }
+    text
+}
+
 /// Parses `text` and resolves it against the scenario's steps (`known`, its metric
 /// names) and stages. Rule text is shown in every report, so it may hold no control
 /// characters.
@@ -60,17 +95,16 @@ fn check(
     text: &str,
     source: Option<String>,
     scenario: &Scenario,
-    known: &[String],
+    known: &Known,
 ) -> Result<Budget, String> {
     check_shown_text(text).map_err(|e| format!("the rule {e}"))?;
     let rule = parse_rule(text)?;
     if let Scope::Steps(steps) = &rule.scope {
         for step in steps {
-            if !known.contains(step) {
+            if !known.set.contains(step.as_str()) {
                 return Err(format!(
                     "`{text}`: scenario `{}` has no step `{step}` (its steps: {})",
-                    scenario.name,
-                    known.join(", ")
+                    scenario.name, known.listed
                 ));
             }
         }
@@ -85,11 +119,9 @@ fn check(
             ))
         }
         Some(StageRef::Name(name)) => Some(
-            scenario
-                .load
+            *known
                 .stages
-                .iter()
-                .position(|s| s.name.as_deref() == Some(name.as_str()))
+                .get(name.as_str())
                 .ok_or_else(|| format!("`{text}`: no stage is named `{name}`"))?,
         ),
     };
@@ -106,7 +138,7 @@ fn check(
 fn read_budget_file(
     file: &Path,
     scenario: &Scenario,
-    known: &[String],
+    known: &Known,
 ) -> Result<Vec<Budget>, Diagnostics> {
     let bytes = read_input_file(file, "budgets file")?;
     let tree = parse_tree(file, decode(file, &bytes)?)?;

@@ -1274,6 +1274,15 @@ fn the_corpus_is_large_enough_and_every_case_behaves() {
         cases.len(),
         failures.join("\n")
     );
+    let valid = cases
+        .iter()
+        .filter(|c| matches!(c.expect, Expect::Valid { .. }))
+        .count();
+    eprintln!(
+        "{} corpus cases: {} refused with a position, {valid} valid",
+        cases.len(),
+        cases.len() - valid
+    );
 }
 
 #[test]

@@ -21,6 +21,10 @@ pub struct Sample {
     pub failure: Option<Failure>,
     /// WebSocket frames received during the attempt.
     pub frames: u64,
+    /// WebSocket frames dropped unread before the attempt (buffer overflow).
+    pub frames_dropped: u64,
+    /// Cut off when the run stopped: counted apart, never as an attempt or an error.
+    pub cancelled: bool,
 }
 
 /// A view of the run so far, for the progress display.
@@ -124,12 +128,31 @@ impl Recorder {
             .map(|d| d.as_micros().min(u64::MAX as u128) as u64);
         let mut state = self.lock();
         let State { metrics, overall } = &mut *state;
+        if sample.cancelled {
+            let cancel = |m: &mut StepMetrics| m.cancelled += 1;
+            cancel(
+                metrics
+                    .steps
+                    .entry(step.to_string())
+                    .or_insert_with(|| StepMetrics::new(kind)),
+            );
+            if let Some(stage_metrics) = metrics.stages.get_mut(stage) {
+                cancel(
+                    stage_metrics
+                        .steps
+                        .entry(step.to_string())
+                        .or_insert_with(|| StepMetrics::new(kind)),
+                );
+            }
+            return;
+        }
         if let Some(m) = micros {
             overall.record(m);
         }
         let add = |step_metrics: &mut StepMetrics| {
             step_metrics.count += 1;
             step_metrics.frames += sample.frames;
+            step_metrics.frames_dropped += sample.frames_dropped;
             if let Some(m) = micros {
                 step_metrics.latency.record(m);
             }

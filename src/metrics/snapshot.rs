@@ -51,6 +51,14 @@ pub struct StepMetrics {
     pub errors: u64,
     /// WebSocket frames received during the step.
     pub frames: u64,
+    /// Attempts still in flight when the run stopped, cut off after the grace period;
+    /// not in `count`, not errors.
+    #[serde(default)]
+    pub cancelled: u64,
+    /// WebSocket frames the server sent past the per-connection buffer before the
+    /// scenario read them, dropped unread (each such receive also fails).
+    #[serde(default)]
+    pub frames_dropped: u64,
     /// Latency of every attempt that got as far as being timed (µs).
     pub latency: LatencyHistogram,
     /// Failures grouped by class label.
@@ -65,6 +73,8 @@ impl StepMetrics {
             count: 0,
             errors: 0,
             frames: 0,
+            cancelled: 0,
+            frames_dropped: 0,
             latency: LatencyHistogram::default(),
             failures: BTreeMap::new(),
         }
@@ -84,6 +94,8 @@ impl StepMetrics {
         self.count += other.count;
         self.errors += other.errors;
         self.frames += other.frames;
+        self.cancelled += other.cancelled;
+        self.frames_dropped += other.frames_dropped;
         self.latency.merge(&other.latency);
         for (label, failure) in &other.failures {
             self.failures

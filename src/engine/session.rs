@@ -28,7 +28,7 @@ pub const MAX_BUFFERED_BYTES: usize = 8 * 1024 * 1024;
 
 /// What a buffered frame costs beyond its payload, so that a flood of empty frames is
 /// bounded too.
-const FRAME_OVERHEAD: usize = 64;
+const FRAME_OVERHEAD: usize = 128;
 
 /// A frame (or read error) stamped with when it arrived.
 pub struct Arrived {

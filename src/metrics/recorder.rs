@@ -116,6 +116,10 @@ impl Recorder {
 
     /// Records one attempt of `step`.
     pub fn record(&self, step: &str, kind: StepKind, sample: Sample) {
+        if sample.cancelled {
+            self.record_cancelled(step, kind);
+            return;
+        }
         let elapsed = self.elapsed();
         let stage = self.stage_at(elapsed);
         let second = elapsed.as_secs();
@@ -128,24 +132,6 @@ impl Recorder {
             .map(|d| d.as_micros().min(u64::MAX as u128) as u64);
         let mut state = self.lock();
         let State { metrics, overall } = &mut *state;
-        if sample.cancelled {
-            let cancel = |m: &mut StepMetrics| m.cancelled += 1;
-            cancel(
-                metrics
-                    .steps
-                    .entry(step.to_string())
-                    .or_insert_with(|| StepMetrics::new(kind)),
-            );
-            if let Some(stage_metrics) = metrics.stages.get_mut(stage) {
-                cancel(
-                    stage_metrics
-                        .steps
-                        .entry(step.to_string())
-                        .or_insert_with(|| StepMetrics::new(kind)),
-                );
-            }
-            return;
-        }
         if let Some(m) = micros {
             overall.record(m);
         }
@@ -185,6 +171,24 @@ impl Recorder {
         slot.ws_open = slot.ws_open.max(ws_open);
         if let Some(m) = micros {
             slot.latency.record(m);
+        }
+    }
+
+    /// Counts an attempt cut off when the run stopped: not timed, not an error, not in
+    /// `count` or the per-second series.
+    fn record_cancelled(&self, step: &str, kind: StepKind) {
+        let stage = self.stage_at(self.elapsed());
+        let mut state = self.lock();
+        let metrics = &mut state.metrics;
+        let entry = |steps: &mut std::collections::BTreeMap<String, StepMetrics>| {
+            steps
+                .entry(step.to_string())
+                .or_insert_with(|| StepMetrics::new(kind))
+                .cancelled += 1;
+        };
+        entry(&mut metrics.steps);
+        if let Some(stage_metrics) = metrics.stages.get_mut(stage) {
+            entry(&mut stage_metrics.steps);
         }
     }
 

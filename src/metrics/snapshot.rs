@@ -51,6 +51,10 @@ pub struct StepMetrics {
     pub errors: u64,
     /// WebSocket frames received during the step.
     pub frames: u64,
+    /// Latency of every attempt that got as far as being timed (µs).
+    pub latency: LatencyHistogram,
+    /// Failures grouped by class label.
+    pub failures: BTreeMap<String, FailureCount>,
     /// Attempts still in flight when the run stopped, cut off after the grace period;
     /// not in `count`, not errors.
     #[serde(default)]
@@ -59,10 +63,6 @@ pub struct StepMetrics {
     /// scenario read them, dropped unread (each such receive also fails).
     #[serde(default)]
     pub frames_dropped: u64,
-    /// Latency of every attempt that got as far as being timed (µs).
-    pub latency: LatencyHistogram,
-    /// Failures grouped by class label.
-    pub failures: BTreeMap<String, FailureCount>,
 }
 
 impl StepMetrics {

@@ -223,12 +223,8 @@ async fn run_step(user: &mut GooseUser, ctx: &RunContext, step: &Step) -> Ran {
     if finished {
         return Ran::Finished;
     }
-    let sample = Sample {
-        cancelled: true,
-        ..Default::default()
-    };
     ctx.recorder
-        .record(&step.name, step_kind(&step.action), sample);
+        .record_cancelled(&step.name, step_kind(&step.action));
     Ran::Stopped
 }
 

@@ -342,12 +342,14 @@ fn finish(ctx: &RunContext, name: &str, kind: StepKind, state: &mut UserState, d
     if done.lost && state.socket.take().is_some() {
         ctx.recorder.ws_closed();
     }
+    if done.dropped.frames > 0 {
+        ctx.recorder
+            .record_frames_dropped(name, kind, done.dropped.frames);
+    }
     let sample = Sample {
         latency,
         failure: done.outcome.err(),
         frames: done.frames,
-        frames_dropped: done.dropped.frames,
-        cancelled: false,
     };
     ctx.record(state, name, kind, sample);
 }

@@ -21,10 +21,6 @@ pub struct Sample {
     pub failure: Option<Failure>,
     /// WebSocket frames received during the attempt.
     pub frames: u64,
-    /// WebSocket frames dropped unread before the attempt (buffer overflow).
-    pub frames_dropped: u64,
-    /// Cut off when the run stopped: counted apart, never as an attempt or an error.
-    pub cancelled: bool,
 }
 
 /// A view of the run so far, for the progress display.
@@ -116,10 +112,6 @@ impl Recorder {
 
     /// Records one attempt of `step`.
     pub fn record(&self, step: &str, kind: StepKind, sample: Sample) {
-        if sample.cancelled {
-            self.record_cancelled(step, kind);
-            return;
-        }
         let elapsed = self.elapsed();
         let stage = self.stage_at(elapsed);
         let second = elapsed.as_secs();
@@ -138,7 +130,6 @@ impl Recorder {
         let add = |step_metrics: &mut StepMetrics| {
             step_metrics.count += 1;
             step_metrics.frames += sample.frames;
-            step_metrics.frames_dropped += sample.frames_dropped;
             if let Some(m) = micros {
                 step_metrics.latency.record(m);
             }
@@ -174,21 +165,33 @@ impl Recorder {
         }
     }
 
-    /// Counts an attempt cut off when the run stopped: not timed, not an error, not in
-    /// `count` or the per-second series.
-    fn record_cancelled(&self, step: &str, kind: StepKind) {
+    /// Counts an attempt of `step` cut off when the run stopped: not timed, not an
+    /// error, not in `count` or the per-second series.
+    pub fn record_cancelled(&self, step: &str, kind: StepKind) {
+        self.add_to_step(step, kind, |m| m.cancelled += 1);
+    }
+
+    /// Counts WebSocket frames dropped unread before an attempt of `step` (the
+    /// connection's buffer was full); the attempt itself is recorded with [`Self::record`].
+    pub fn record_frames_dropped(&self, step: &str, kind: StepKind, frames: u64) {
+        self.add_to_step(step, kind, |m| m.frames_dropped += frames);
+    }
+
+    /// Applies `change` to the step's run-wide and current-stage records.
+    fn add_to_step(&self, step: &str, kind: StepKind, change: impl Fn(&mut StepMetrics)) {
         let stage = self.stage_at(self.elapsed());
         let mut state = self.lock();
         let metrics = &mut state.metrics;
-        let entry = |steps: &mut std::collections::BTreeMap<String, StepMetrics>| {
-            steps
-                .entry(step.to_string())
-                .or_insert_with(|| StepMetrics::new(kind))
-                .cancelled += 1;
+        let apply = |steps: &mut std::collections::BTreeMap<String, StepMetrics>| {
+            change(
+                steps
+                    .entry(step.to_string())
+                    .or_insert_with(|| StepMetrics::new(kind)),
+            )
         };
-        entry(&mut metrics.steps);
+        apply(&mut metrics.steps);
         if let Some(stage_metrics) = metrics.stages.get_mut(stage) {
-            entry(&mut stage_metrics.steps);
+            apply(&mut stage_metrics.steps);
         }
     }
 

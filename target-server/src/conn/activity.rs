@@ -5,7 +5,9 @@
 //! (which may evict the connection to make room).
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::Waker;
 
+use futures_util::task::AtomicWaker;
 use tokio_util::sync::CancellationToken;
 
 /// The stage of the request cycle a connection is in.
@@ -50,6 +52,10 @@ pub(crate) struct Activity {
     state: AtomicU64,
     /// Cancelled when the registry evicts the connection.
     evict: CancellationToken,
+    /// The task last reading the socket: woken when the connection turns
+    /// idle, because hyper may have parked its read before the response
+    /// ended, and the idle deadline is only armed by a read.
+    reader: AtomicWaker,
 }
 
 impl Activity {
@@ -58,7 +64,13 @@ impl Activity {
         Self {
             state: AtomicU64::new(Phase::Head.code()),
             evict: CancellationToken::new(),
+            reader: AtomicWaker::new(),
         }
+    }
+
+    /// Registers the task reading the socket, to be woken on transitions.
+    pub(crate) fn watch(&self, waker: &Waker) {
+        self.reader.register(waker);
     }
 
     /// The current phase and its generation.
@@ -83,7 +95,10 @@ impl Activity {
                 Ordering::AcqRel,
                 Ordering::Acquire,
             ) {
-                Ok(_) => return next >> 8,
+                Ok(_) => {
+                    self.woke_into(phase);
+                    return next >> 8;
+                }
                 Err(actual) => current = actual,
             }
         }
@@ -102,9 +117,20 @@ impl Activity {
                 Ordering::AcqRel,
                 Ordering::Acquire,
             ) {
-                Ok(_) => return,
+                Ok(_) => {
+                    self.woke_into(to);
+                    return;
+                }
                 Err(actual) => current = actual,
             }
+        }
+    }
+
+    /// Wakes the reader when `phase` starts a deadline it has not armed
+    /// yet (only `Idle` can begin while a read is parked).
+    fn woke_into(&self, phase: Phase) {
+        if phase == Phase::Idle {
+            self.reader.wake();
         }
     }
 

@@ -130,6 +130,7 @@ impl<IO: AsyncRead + Unpin> AsyncRead for Watchdog<IO> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        this.activity.watch(cx.waker());
         this.follow();
         let before = buf.filled().len();
         match Pin::new(&mut this.io).poll_read(cx, buf) {
@@ -235,6 +236,22 @@ mod tests {
         let err = read_once(&mut watchdog).await.unwrap_err();
         assert!(err.to_string().contains("idle_timeout"), "{err}");
         assert!(started.elapsed() >= Duration::from_millis(300));
+    }
+
+    #[tokio::test]
+    async fn a_read_parked_while_busy_gets_the_idle_deadline_once_idle() {
+        let (_client, server) = tokio::io::duplex(64);
+        let mut watchdog = watched(server, 50, 200);
+        let activity = watchdog.entry().activity().clone();
+        activity.enter(Phase::Busy);
+        // The response ends, on another task, while the read is parked:
+        // only the activity's wake-up can get the idle deadline armed.
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            activity.advance(Phase::Busy, Phase::Idle);
+        });
+        let err = read_once(&mut watchdog).await.unwrap_err();
+        assert!(err.to_string().contains("idle_timeout"), "{err}");
     }
 
     #[tokio::test]

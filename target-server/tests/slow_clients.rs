@@ -390,3 +390,26 @@ async fn past_the_connection_cap_the_oldest_idle_connections_make_room() {
     assert!(metric(&text, "http_connections_dropped_total{reason=\"evicted\"}") >= 70.0);
     assert!(metric(&text, "http_connections_open") <= 50.0, "{text}");
 }
+
+#[tokio::test]
+async fn shutdown_does_not_wait_for_silent_or_resting_connections() {
+    // Timeouts far beyond the test: shutdown itself must close these.
+    let ts = start(ServerConfig {
+        header_timeout: Duration::from_secs(600),
+        idle_timeout: Duration::from_secs(600),
+        ..fast_config()
+    })
+    .await;
+    let mut silent = connect(&ts.base).await;
+    let mut resting = connect(&ts.base).await;
+    resting
+        .write_all(b"GET /health HTTP/1.1\r\nHost: test\r\n\r\n")
+        .await
+        .unwrap();
+    assert_eq!(read_response(&mut resting).await.unwrap().0, 200);
+    timeout(PATIENCE, ts.server.shutdown())
+        .await
+        .expect("shutdown completes without waiting for the timeouts");
+    assert!(closed_by_server(&mut silent).await);
+    assert!(closed_by_server(&mut resting).await);
+}

@@ -104,25 +104,19 @@ impl Activity {
         }
     }
 
-    /// Moves from `from` to `to`, but only if the connection is still in
-    /// `from` (a finished response returns a busy connection to idle, never
-    /// an upgraded one).
-    pub(crate) fn advance(&self, from: Phase, to: Phase) {
-        let mut current = self.state.load(Ordering::Acquire);
-        while Phase::from_code(current & 0xff) == from {
-            let next = ((current >> 8).wrapping_add(1) << 8) | to.code();
-            match self.state.compare_exchange_weak(
-                current,
-                next,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            ) {
-                Ok(_) => {
-                    self.woke_into(to);
-                    return;
-                }
-                Err(actual) => current = actual,
-            }
+    /// Ends the request that made the connection `Busy` at `generation`
+    /// (as returned by [`Activity::enter`]): back to `Idle`. If anything
+    /// happened since (an upgrade, or the next request has already begun),
+    /// this is a no-op.
+    pub(crate) fn request_done(&self, generation: u64) {
+        let busy = (generation << 8) | Phase::Busy.code();
+        let idle = (generation.wrapping_add(1) << 8) | Phase::Idle.code();
+        if self
+            .state
+            .compare_exchange(busy, idle, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            self.woke_into(Phase::Idle);
         }
     }
 
@@ -171,7 +165,7 @@ mod tests {
         assert_eq!(activity.snapshot(), (Phase::Busy, busy));
         assert_ne!(busy, first);
         assert!(!activity.is_evictable());
-        activity.advance(Phase::Busy, Phase::Idle);
+        activity.request_done(busy);
         assert_eq!(activity.phase(), Phase::Idle);
         assert!(activity.is_evictable());
     }
@@ -179,9 +173,21 @@ mod tests {
     #[test]
     fn a_finished_response_does_not_undo_an_upgrade() {
         let activity = Activity::new();
+        let busy = activity.enter(Phase::Busy);
         activity.enter(Phase::Upgraded);
-        activity.advance(Phase::Busy, Phase::Idle);
+        activity.request_done(busy);
         assert_eq!(activity.phase(), Phase::Upgraded);
         assert!(!activity.is_evictable());
+    }
+
+    #[test]
+    fn a_late_end_of_response_does_not_idle_the_next_request() {
+        let activity = Activity::new();
+        let first = activity.enter(Phase::Busy);
+        let second = activity.enter(Phase::Busy);
+        activity.request_done(first);
+        assert_eq!(activity.snapshot(), (Phase::Busy, second));
+        activity.request_done(second);
+        assert_eq!(activity.phase(), Phase::Idle);
     }
 }

@@ -39,7 +39,7 @@ impl hyper::service::Service<Request<Incoming>> for Hooked {
     type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
 
     fn call(&self, req: Request<Incoming>) -> Self::Future {
-        self.activity.enter(Phase::Busy);
+        let generation = self.activity.enter(Phase::Busy);
         let activity = self.activity.clone();
         let mut app = self.app.clone();
         Box::pin(async move {
@@ -52,7 +52,7 @@ impl hyper::service::Service<Request<Incoming>> for Hooked {
             }
             Ok(response.map(|body| EndSignal {
                 body,
-                activity: Some(activity),
+                ending: Some((activity, generation)),
             }))
         })
     }
@@ -62,13 +62,14 @@ impl hyper::service::Service<Request<Incoming>> for Hooked {
 /// at its end, or when hyper drops it unsent.
 pub(crate) struct EndSignal {
     body: Body,
-    activity: Option<Arc<Activity>>,
+    /// The connection and the generation its request made it `Busy` at.
+    ending: Option<(Arc<Activity>, u64)>,
 }
 
 impl EndSignal {
     fn finish(&mut self) {
-        if let Some(activity) = self.activity.take() {
-            activity.advance(Phase::Busy, Phase::Idle);
+        if let Some((activity, generation)) = self.ending.take() {
+            activity.request_done(generation);
         }
     }
 }

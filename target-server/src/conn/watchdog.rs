@@ -221,7 +221,7 @@ mod tests {
         let (mut client, server) = tokio::io::duplex(64);
         let mut watchdog = watched(server, 50, 300);
         let activity = watchdog.entry().activity().clone();
-        activity.enter(Phase::Busy);
+        let busy = activity.enter(Phase::Busy);
         // Well past the header deadline, a busy connection still reads.
         let late = async {
             tokio::time::sleep(Duration::from_millis(200)).await;
@@ -231,7 +231,7 @@ mod tests {
         assert_eq!(read.unwrap(), 1);
 
         // Back to idle: the idle deadline (not the header one) applies.
-        activity.advance(Phase::Busy, Phase::Idle);
+        activity.request_done(busy);
         let started = Instant::now();
         let err = read_once(&mut watchdog).await.unwrap_err();
         assert!(err.to_string().contains("idle_timeout"), "{err}");
@@ -243,12 +243,12 @@ mod tests {
         let (_client, server) = tokio::io::duplex(64);
         let mut watchdog = watched(server, 50, 200);
         let activity = watchdog.entry().activity().clone();
-        activity.enter(Phase::Busy);
+        let busy = activity.enter(Phase::Busy);
         // The response ends, on another task, while the read is parked:
         // only the activity's wake-up can get the idle deadline armed.
         tokio::spawn(async move {
             tokio::time::sleep(Duration::from_millis(100)).await;
-            activity.advance(Phase::Busy, Phase::Idle);
+            activity.request_done(busy);
         });
         let err = read_once(&mut watchdog).await.unwrap_err();
         assert!(err.to_string().contains("idle_timeout"), "{err}");

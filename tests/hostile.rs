@@ -9,37 +9,24 @@ const SCRIPT: &str = "<script>alert(1)</script>";
 
 /// A real server on loopback whose answers are hostile: HTML and script in error bodies.
 fn start_hostile_server() -> (String, std::thread::JoinHandle<()>) {
-    let (tx, rx) = std::sync::mpsc::channel();
-    let handle = std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async move {
-            use axum::http::StatusCode;
-            let app = axum::Router::new()
-                .route("/", axum::routing::get(|| async { "ok" }))
-                .route(
-                    "/boom",
-                    axum::routing::get(|| async {
-                        (
-                            StatusCode::INTERNAL_SERVER_ERROR,
-                            "<script>alert(1)</script><img src=x onerror=alert(2)>",
-                        )
-                    }),
-                )
-                .route(
-                    "/json",
-                    axum::routing::get(|| async { "<html><script>alert(3)</script>" }),
-                );
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(format!("http://{}", listener.local_addr().unwrap()))
-                .unwrap();
-            let serve = axum::serve(listener, app);
-            let _ = tokio::time::timeout(std::time::Duration::from_secs(60), serve).await;
-        });
-    });
-    (rx.recv().unwrap(), handle)
+    use axum::http::StatusCode;
+    serve_on_loopback(
+        axum::Router::new()
+            .route("/", axum::routing::get(|| async { "ok" }))
+            .route(
+                "/boom",
+                axum::routing::get(|| async {
+                    (
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "<script>alert(1)</script><img src=x onerror=alert(2)>",
+                    )
+                }),
+            )
+            .route(
+                "/json",
+                axum::routing::get(|| async { "<html><script>alert(3)</script>" }),
+            ),
+    )
 }
 
 #[test]

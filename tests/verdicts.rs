@@ -10,29 +10,16 @@ use std::time::Duration;
 
 /// A server on loopback whose `/fail` answers 500 at once and `/ok` answers 200.
 fn start_failing_server() -> (String, std::thread::JoinHandle<()>) {
-    let (tx, rx) = std::sync::mpsc::channel();
-    let handle = std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async move {
-            use axum::http::StatusCode;
-            let app = axum::Router::new()
-                .route("/", axum::routing::get(|| async { "ok" }))
-                .route("/ok", axum::routing::get(|| async { "ok" }))
-                .route(
-                    "/fail",
-                    axum::routing::get(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "no") }),
-                );
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(format!("http://{}", listener.local_addr().unwrap()))
-                .unwrap();
-            let serve = axum::serve(listener, app);
-            let _ = tokio::time::timeout(Duration::from_secs(60), serve).await;
-        });
-    });
-    (rx.recv().unwrap(), handle)
+    use axum::http::StatusCode;
+    serve_on_loopback(
+        axum::Router::new()
+            .route("/", axum::routing::get(|| async { "ok" }))
+            .route("/ok", axum::routing::get(|| async { "ok" }))
+            .route(
+                "/fail",
+                axum::routing::get(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "no") }),
+            ),
+    )
 }
 
 #[test]

@@ -158,3 +158,23 @@ pub fn one_heavy_run_at_a_time() -> std::sync::MutexGuard<'static, ()> {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
+
+/// Serves `app` on a free 127.0.0.1 port from its own thread for at most a minute, and
+/// returns its `http://` URL: a small misbehaving server written for one test.
+pub fn serve_on_loopback(app: axum::Router) -> (String, std::thread::JoinHandle<()>) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let handle = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(format!("http://{}", listener.local_addr().unwrap()))
+                .unwrap();
+            let serve = axum::serve(listener, app);
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(60), serve).await;
+        });
+    });
+    (rx.recv().unwrap(), handle)
+}

@@ -34,6 +34,7 @@
 //!   health, metrics).
 //! - `ws`: the WebSocket upgrade (`ws`), frame types (`ws::protocol`) and the
 //!   per-connection loop (`ws::session`).
+//! - `slowdown`: the `--slowdown` switch that stretches every answer.
 //! - `time`: clock and RFC 3339 formatting.
 //! - [`cli`]: the command-line flags of the `target-server` binary.
 
@@ -55,6 +56,7 @@ mod reply;
 mod router;
 mod routes;
 mod server;
+mod slowdown;
 mod state;
 mod time;
 mod ws;

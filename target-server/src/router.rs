@@ -1,7 +1,7 @@
 //! Which routes exist and which middleware wraps each.
 //!
 //! API routes (`/api/*` and the `/ws` handshake) get, from the inside out:
-//! fault injection, the in-flight limit. Every route and the 404 fallback
+//! fault injection, the `--slowdown` stretch, the in-flight limit. Every route and the 404 fallback
 //! then get request accounting and the JSON error safety net; gzip
 //! compression wraps everything for bodies of 1 KiB and more. `/health` and
 //! `/metrics` skip the limit and fault injection so they keep answering
@@ -17,6 +17,7 @@ use tower_http::compression::CompressionLayer;
 use crate::config::MAX_BODY_BYTES;
 use crate::middleware::{faults, json_errors, limit, track};
 use crate::routes;
+use crate::slowdown;
 use crate::state::AppState;
 use crate::ws;
 
@@ -38,6 +39,7 @@ pub(crate) fn build(state: AppState) -> Router {
         )
         .route("/ws", get(ws::upgrade))
         .layer(from_fn_with_state(state.clone(), faults::inject))
+        .layer(from_fn_with_state(state.clone(), slowdown::stretch_response))
         .layer(from_fn_with_state(state.clone(), limit::limit));
 
     let compression = CompressionLayer::new().compress_when(

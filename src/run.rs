@@ -1,12 +1,13 @@
 //! `loadgate run`: the pipeline from a scenario file to a verdict —
 //! scenario → target → engine (with live progress) → metrics → summary and files.
 
+use crate::baseline::read_run;
 use crate::cli::RunArgs;
-use crate::compare::command::{comparison_lines, read_run};
-use crate::compare::{compare, Tolerance};
+use crate::compare::Tolerance;
 use crate::engine::{self, interrupt, plan};
 use crate::exit::{AppError, Exit};
 use crate::metrics::{Recorder, StagePlan};
+use crate::report::comparison::comparison_lines;
 use crate::report::{terminal, write_run_folder};
 use crate::scenario::{load_scenario, Scenario};
 use crate::slo::{judge, load_budgets, series_scopes, Budget};
@@ -65,7 +66,7 @@ pub async fn run(args: &RunArgs) -> Result<Exit, AppError> {
     .await;
     target.stop().await;
     let mut summary = summary?;
-    summary.comparison = baseline.map(|b| compare(&b, &summary, tolerance));
+    summary.comparison = baseline.map(|b| summary.compared_with(&b, tolerance));
     println!("{}", terminal::step_table(&summary));
     for line in terminal::failure_lines(&summary) {
         println!("  {line}");

@@ -39,7 +39,10 @@ pub(crate) fn build(state: AppState) -> Router {
         )
         .route("/ws", get(ws::upgrade))
         .layer(from_fn_with_state(state.clone(), faults::inject))
-        .layer(from_fn_with_state(state.clone(), slowdown::stretch_response))
+        .layer(from_fn_with_state(
+            state.clone(),
+            slowdown::stretch_response,
+        ))
         .layer(from_fn_with_state(state.clone(), limit::limit));
 
     let compression = CompressionLayer::new().compress_when(

@@ -102,6 +102,9 @@ mod tests {
         let before = Instant::now();
         pace.stretch().await;
         assert!(before.elapsed() >= Duration::from_millis(5));
-        assert!(pace.since >= before, "the next gap is timed from this frame");
+        assert!(
+            pace.since >= before,
+            "the next gap is timed from this frame"
+        );
     }
 }

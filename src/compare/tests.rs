@@ -187,10 +187,6 @@ fn too_few_samples_are_not_judged_and_say_so() {
     let p99 = find(&figures, "p99");
     assert!(!p99.regression && p99.p_value.is_none(), "{p99:?}");
     assert_eq!(p99.min_detectable, None);
-    assert_eq!(
-        crate::report::comparison::detectable_text(p99),
-        "too few samples"
-    );
     // p95 of 150 samples is judged, and a threefold slowdown is plain to see.
     assert!(find(&figures, "p95").regression);
 }

@@ -1,11 +1,13 @@
 //! Which routes exist and which middleware wraps each.
 //!
 //! API routes (`/api/*` and the `/ws` handshake) get, from the inside out:
-//! fault injection, the `--slowdown` stretch, the in-flight limit. Every route and the 404 fallback
+//! fault injection, the in-flight limit. Every route and the 404 fallback
 //! then get request accounting and the JSON error safety net; gzip
 //! compression wraps everything for bodies of 1 KiB and more. `/health` and
 //! `/metrics` skip the limit and fault injection so they keep answering
-//! while the API is overloaded or failing on purpose.
+//! while the API is overloaded or failing on purpose. The `--slowdown`
+//! stretch sits between fault injection and the limit, so it times both the
+//! injected latency and the handler.
 
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::{from_fn, from_fn_with_state};
@@ -40,7 +42,7 @@ pub(crate) fn build(state: AppState) -> Router {
         .route("/ws", get(ws::upgrade))
         .layer(from_fn_with_state(state.clone(), faults::inject))
         .layer(from_fn_with_state(
-            state.clone(),
+            state.config.slowdown,
             slowdown::stretch_response,
         ))
         .layer(from_fn_with_state(state.clone(), limit::limit));

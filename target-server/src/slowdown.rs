@@ -18,19 +18,17 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use crate::state::AppState;
-
 /// The part of a wait slept precisely on a blocking thread (two timer ticks),
 /// so a blocking thread is never held for longer than this.
 const PRECISE_TAIL: Duration = Duration::from_millis(2);
 
-/// Delays each API response by `slowdown` times the time it took.
+/// Delays each API response by `factor` (the configured slowdown) times the time
+/// it took.
 pub(crate) async fn stretch_response(
-    State(state): State<AppState>,
+    State(factor): State<f64>,
     req: Request,
     next: Next,
 ) -> Response {
-    let factor = state.config.slowdown;
     if factor <= 0.0 {
         return next.run(req).await;
     }

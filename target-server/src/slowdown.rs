@@ -4,13 +4,17 @@
 //!
 //! HTTP: a middleware times the request through fault injection and the
 //! handler, then waits F times that before the response leaves. WebSocket
-//! chat: each frame of an answer (ack, every token, done) waits F times the
-//! gap since the previous one. Pongs are not slowed: they measure the
+//! chat: the ack, the first token and `done` each leave F times later than
+//! they would have (counted from the message's arrival); the tokens between
+//! them add their share to what is owed at `done`, so a reply of fifty tokens
+//! pays three waits, not fifty. Pongs are not slowed: they measure the
 //! connection, not the server's work.
 //!
 //! tokio's timer wakes on millisecond ticks, which would turn a 30 µs wait
 //! into a 1 ms one; the last stretch of every wait is therefore slept on a
-//! blocking thread, whose OS sleep is precise to tens of microseconds.
+//! blocking thread, whose OS sleep is precise to tens of microseconds. Each
+//! such wait costs a thread hand-off (about 0.1 ms on a busy machine), which
+//! is why waits are paid per answer milestone rather than per frame.
 
 use std::time::{Duration, Instant};
 
@@ -38,11 +42,14 @@ pub(crate) async fn stretch_response(
     response
 }
 
-/// Paces the frames of one streamed answer: each waits `factor` times the
-/// gap since the previous frame (or since the answer began).
+/// Paces the frames of one streamed answer: by each milestone frame, the
+/// answer has waited `factor` times the work done so far.
 pub(crate) struct Pace {
     factor: f64,
+    /// When the time not yet accounted for began.
     since: Instant,
+    /// Waiting owed for work already done.
+    owed: Duration,
 }
 
 impl Pace {
@@ -51,15 +58,27 @@ impl Pace {
         Self {
             factor,
             since: Instant::now(),
+            owed: Duration::ZERO,
         }
     }
 
-    /// Waits `factor` times the time since the last frame; call just before
-    /// sending the next one.
-    pub(crate) async fn stretch(&mut self) {
+    /// Adds `factor` times the work since the last call to what is owed;
+    /// call before a frame that nobody times on its own (a middle token).
+    pub(crate) fn owe(&mut self) {
+        let now = Instant::now();
         if self.factor > 0.0 {
-            sleep_precisely(self.since.elapsed().mul_f64(self.factor)).await;
+            self.owed += (now - self.since).mul_f64(self.factor);
         }
+        self.since = now;
+    }
+
+    /// Waits everything owed, including for the work just done; call just
+    /// before a milestone frame (ack, first token, done).
+    pub(crate) async fn settle(&mut self) {
+        self.owe();
+        let owed = std::mem::take(&mut self.owed);
+        sleep_precisely(owed).await;
+        // Time spent waiting is not work: it is never stretched again.
         self.since = Instant::now();
     }
 }
@@ -94,15 +113,25 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn pace_waits_in_proportion_to_the_gap() {
+    async fn pace_pays_what_the_middle_frames_owe_at_the_next_milestone() {
         let mut pace = Pace::new(1.0);
-        std::thread::sleep(Duration::from_millis(5));
+        std::thread::sleep(Duration::from_millis(3));
+        pace.owe();
+        std::thread::sleep(Duration::from_millis(2));
+        pace.owe();
+        assert!(pace.owed >= Duration::from_millis(5), "{:?}", pace.owed);
         let before = Instant::now();
-        pace.stretch().await;
+        pace.settle().await;
         assert!(before.elapsed() >= Duration::from_millis(5));
-        assert!(
-            pace.since >= before,
-            "the next gap is timed from this frame"
-        );
+        assert_eq!(pace.owed, Duration::ZERO);
+        assert!(pace.since >= before, "the wait itself is not stretched");
+    }
+
+    #[tokio::test]
+    async fn no_slowdown_owes_nothing() {
+        let mut pace = Pace::new(0.0);
+        std::thread::sleep(Duration::from_millis(2));
+        pace.owe();
+        assert_eq!(pace.owed, Duration::ZERO);
     }
 }

@@ -161,18 +161,22 @@ async fn converse(
     chat::check_text(&text)?;
     let bot = chat::conversation_bot(state, user_id, conversation_id).await?;
     let message = chat::store_message(state, conversation_id, Role::User, text).await?;
-    pace.stretch().await;
+    pace.settle().await;
     send(outbox, &Outgoing::Ack { id }).await;
     let reply = chat::generate_reply(state, &bot, &message.text).await;
     for (i, token) in reply::tokens(&reply).into_iter().enumerate() {
         if i > 0 && !state.config.token_delay.is_zero() {
             tokio::time::sleep(state.config.token_delay).await;
         }
-        pace.stretch().await;
+        if i == 0 {
+            pace.settle().await;
+        } else {
+            pace.owe();
+        }
         send(outbox, &Outgoing::Token { id, text: token }).await;
     }
     let stored = chat::store_message(state, conversation_id, Role::Bot, reply).await?;
-    pace.stretch().await;
+    pace.settle().await;
     send(
         outbox,
         &Outgoing::Done {

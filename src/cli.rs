@@ -7,7 +7,7 @@ use std::path::PathBuf;
 ///
 /// Exit codes: 0 every budget met; 1 a budget or baseline comparison failed; 2 bad input
 /// (nothing was run); 3 the target could not be reached; 4 the run's files could not be
-/// written; 130 interrupted (partial results kept).
+/// written; 130 interrupted by Ctrl-C, 143 by SIGTERM (partial results kept).
 #[derive(Debug, Parser)]
 #[command(name = "loadgate", version, about, long_about = None)]
 pub struct Cli {
@@ -80,8 +80,9 @@ pub const DEFAULT_LATENCY_FLOOR: &str = "1ms";
 pub struct RunArgs {
     /// The scenario file.
     pub file: PathBuf,
-    /// Base URL of the server under test (e.g. http://127.0.0.1:8080); without it the
-    /// bundled reference server is started in-process on a free loopback port.
+    /// Base URL of the server under test (e.g. http://127.0.0.1:8080/prefix); its path
+    /// prefixes every step path. Without it the bundled reference server is started
+    /// in-process on a free loopback port.
     #[arg(long, value_name = "URL")]
     pub target: Option<String>,
     /// Folder for the run's files [default: reports/<scenario>-<UTC timestamp>].

@@ -20,8 +20,10 @@ pub enum Exit {
     Unreachable = 3,
     /// The run could not be carried out or its files written.
     Internal = 4,
-    /// Interrupted by Ctrl-C; partial results were written and say so.
+    /// Interrupted by Ctrl-C (SIGINT); partial results were written and say so.
     Interrupted = 130,
+    /// Stopped by SIGTERM (a cancelled CI job); partial results were written and say so.
+    Terminated = 143,
 }
 
 impl From<Exit> for ExitCode {
@@ -56,6 +58,37 @@ pub enum AppError {
     /// A report input (summary.json) could not be used.
     #[error("{0}")]
     Input(String),
+    /// The `--out` folder cannot be written; found before any load was sent.
+    #[error("--out {}: cannot write there: {source}; nothing was run", path.display())]
+    OutDir {
+        /// The folder.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// The run's files could not be written at the end; its summary.json was kept
+    /// elsewhere when possible, so `loadgate report` can re-render it.
+    #[error("{}", report_not_written(source, kept.as_deref()))]
+    ReportNotWritten {
+        /// The run folder.
+        path: PathBuf,
+        /// What went wrong.
+        source: Box<AppError>,
+        /// Where summary.json was kept instead, if that worked.
+        kept: Option<PathBuf>,
+    },
+}
+
+fn report_not_written(source: &AppError, kept: Option<&std::path::Path>) -> String {
+    let head = format!("the run files could not be written: {source}");
+    match kept {
+        Some(kept) => format!(
+            "{head}\nloadgate: the measurements are kept in {}; re-render the report with `loadgate report {}`",
+            kept.join("summary.json").display(),
+            kept.display()
+        ),
+        None => format!("{head}\nloadgate: summary.json could not be kept anywhere else either"),
+    }
 }
 
 impl AppError {
@@ -67,7 +100,9 @@ impl AppError {
             AppError::Target(TargetError::Unreachable { .. }) => Exit::Unreachable,
             AppError::Target(TargetError::Embedded(_))
             | AppError::Engine(_)
-            | AppError::Io { .. } => Exit::Internal,
+            | AppError::Io { .. }
+            | AppError::OutDir { .. }
+            | AppError::ReportNotWritten { .. } => Exit::Internal,
         }
     }
 }

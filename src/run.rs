@@ -1,10 +1,16 @@
 //! `loadgate run`: the pipeline from a scenario file to a verdict —
 //! scenario → target → engine (with live progress) → metrics → summary and files.
+//!
+//! Nothing measured is lost: the `--out` folder is checked writable before any load is
+//! sent, and if the files still cannot be written at the end, `summary.json` is kept in
+//! the system's temp folder, which the error names.
 
 use crate::baseline::read_run;
 use crate::cli::RunArgs;
 use crate::compare::Tolerance;
-use crate::engine::{self, interrupt, plan};
+use crate::engine::interrupt::{self, StopSignalKind};
+use crate::engine::redact::Secrets;
+use crate::engine::{self, plan};
 use crate::exit::{AppError, Exit};
 use crate::metrics::{Recorder, StagePlan};
 use crate::report::comparison::comparison_lines;
@@ -16,7 +22,7 @@ use crate::summary::{
 };
 use crate::{progress::Progress, target};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Runs the scenario and returns the exit code its outcome calls for.
 pub async fn run(args: &RunArgs) -> Result<Exit, AppError> {
@@ -26,7 +32,17 @@ pub async fn run(args: &RunArgs) -> Result<Exit, AppError> {
             args.time_scale
         )));
     }
-    let scenario = load_scenario(&args.file, &|name| std::env::var(name).ok())?;
+    let env_values = Mutex::new(Secrets::default());
+    let scenario = load_scenario(&args.file, &|name| {
+        let value = std::env::var(name).ok();
+        if let (Some(value), Ok(mut seen)) = (&value, env_values.lock()) {
+            seen.add(value);
+        }
+        value
+    })?;
+    let secrets = env_values
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let budgets = load_budgets(&scenario)?;
     let tolerance = Tolerance::try_from(&args.tolerance)?;
     let baseline = args.baseline.as_deref().map(read_run).transpose()?;
@@ -38,18 +54,19 @@ pub async fn run(args: &RunArgs) -> Result<Exit, AppError> {
         .out
         .clone()
         .unwrap_or_else(|| default_out_dir(&scenario));
-    if let Err(source) = std::fs::create_dir_all(&out_dir) {
+    if let Err(source) = check_writable(&out_dir) {
         target.stop().await;
-        return Err(AppError::Io {
+        return Err(AppError::OutDir {
             path: out_dir,
             source,
         });
     }
     let base_url = target.base_url();
+    let shown_target = target.display();
     eprintln!(
         "loadgate: running `{}` against {}{}",
         scenario.name,
-        base_url,
+        shown_target,
         if matches!(target, target::Target::Embedded(_)) {
             " (bundled reference server)"
         } else {
@@ -60,8 +77,12 @@ pub async fn run(args: &RunArgs) -> Result<Exit, AppError> {
         &scenario,
         &budgets,
         args,
-        &base_url,
-        matches!(target, target::Target::Embedded(_)),
+        Endpoint {
+            url: &base_url,
+            shown: &shown_target,
+            embedded: matches!(target, target::Target::Embedded(_)),
+        },
+        secrets,
     )
     .await;
     target.stop().await;
@@ -79,18 +100,53 @@ pub async fn run(args: &RunArgs) -> Result<Exit, AppError> {
             println!("{line}");
         }
     }
-    write_run_folder(&out_dir, &summary)?;
+    if let Err(source) = write_run_folder(&out_dir, &summary) {
+        let kept = keep_summary(&summary).ok();
+        return Err(AppError::ReportNotWritten {
+            path: out_dir,
+            source: Box::new(source),
+            kept,
+        });
+    }
     if summary.interrupted {
-        println!("interrupted: the figures cover only part of the plan");
+        let by = interrupt::stopped_by().unwrap_or(StopSignalKind::Interrupt);
+        println!(
+            "interrupted by {}: the figures cover only part of the plan",
+            by.name()
+        );
     }
     println!("run files: {}", out_dir.display());
     Ok(exit_for(&summary))
 }
 
-/// 130 when interrupted; otherwise 1 if any budget failed, 0 if all passed.
+/// Creates `dir` and writes and removes a probe file in it, so that a folder that cannot
+/// take the run's files is found before any load is sent.
+pub fn check_writable(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let probe = dir.join(format!(".loadgate-write-check-{}", std::process::id()));
+    std::fs::write(&probe, b"loadgate")?;
+    std::fs::remove_file(&probe)
+}
+
+/// Writes `summary.json` into a fresh folder under the system's temp folder (`TMPDIR`)
+/// and returns that folder.
+pub fn keep_summary(summary: &RunSummary) -> std::io::Result<PathBuf> {
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+    let dir = std::env::temp_dir().join(format!("loadgate-{stamp}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let bytes = serde_json::to_vec_pretty(summary).map_err(std::io::Error::other)?;
+    std::fs::write(dir.join("summary.json"), bytes)?;
+    Ok(dir)
+}
+
+/// 130 after Ctrl-C, 143 after SIGTERM; otherwise 1 if any budget (or the baseline
+/// comparison) failed, 0 if all passed.
 pub fn exit_for(summary: &RunSummary) -> Exit {
     if summary.interrupted {
-        Exit::Interrupted
+        match interrupt::stopped_by() {
+            Some(StopSignalKind::Terminate) => Exit::Terminated,
+            _ => Exit::Interrupted,
+        }
     } else if summary.judgement.passed() && summary.comparison.as_ref().is_none_or(|c| c.passed()) {
         Exit::Passed
     } else {
@@ -98,13 +154,23 @@ pub fn exit_for(summary: &RunSummary) -> Exit {
     }
 }
 
+/// The target as the engine uses it and as reports show it.
+struct Endpoint<'a> {
+    /// The full base URL, credentials included.
+    url: &'a str,
+    /// The same with its secrets redacted.
+    shown: &'a str,
+    /// Whether it is the bundled server.
+    embedded: bool,
+}
+
 /// Runs the engine with the progress display and gathers the summary.
 async fn measure(
     scenario: &Scenario,
     budgets: &[Budget],
     args: &RunArgs,
-    base_url: &str,
-    embedded: bool,
+    target: Endpoint<'_>,
+    secrets: Secrets,
 ) -> Result<RunSummary, AppError> {
     let stages = plan::plan_stages(scenario, args.time_scale);
     let timings: Vec<StagePlan> = stages
@@ -118,7 +184,8 @@ async fn measure(
     let started_at = chrono::Utc::now();
     let recorder = Arc::new(Recorder::new(&timings, &series_scopes(budgets)));
     let progress = Progress::start(recorder.clone(), stages.clone());
-    let outcome = engine::run_attack(scenario, &stages, base_url, recorder.clone()).await;
+    let outcome =
+        engine::run_attack(scenario, &stages, target.url, recorder.clone(), secrets).await;
     progress.finish().await;
     outcome?;
     let metrics = recorder.snapshot();
@@ -132,8 +199,8 @@ async fn measure(
             file: args.file.display().to_string(),
         },
         settings: RunSettings {
-            target: base_url.to_string(),
-            embedded_target: embedded,
+            target: target.shown.to_string(),
+            embedded_target: target.embedded,
             time_scale: args.time_scale,
             stages: stages
                 .iter()

@@ -20,7 +20,8 @@ pub struct RunSummary {
     pub scenario: ScenarioInfo,
     /// How it ran.
     pub settings: RunSettings,
-    /// True when Ctrl-C stopped the run early: the figures cover only part of the plan.
+    /// True when Ctrl-C or SIGTERM stopped the run early: the figures cover only part of
+    /// the plan.
     pub interrupted: bool,
     /// Metric names in the order the scenario defines them (tables follow it).
     pub step_order: Vec<String>,

@@ -10,13 +10,13 @@ pub const REACH_TIMEOUT: Duration = Duration::from_secs(4);
 /// Why a target cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum TargetError {
-    /// The `--target` value is not an http(s) URL.
+    /// The `--target` value is not an http(s) URL (shown with its secrets redacted).
     #[error("--target: `{0}` is not an http:// or https:// URL with a host")]
     BadUrl(String),
     /// Nothing answered at the target.
     #[error("the target {url} could not be reached: {reason}")]
     Unreachable {
-        /// The URL tried.
+        /// The URL tried, as [`display_url`] shows it.
         url: String,
         /// What went wrong.
         reason: String,
@@ -35,12 +35,19 @@ pub enum Target {
 }
 
 impl Target {
-    /// Base URL without a trailing slash.
+    /// Base URL without a trailing slash, credentials and query included: what the
+    /// engine sends to. Never print it; print [`Target::display`].
     pub fn base_url(&self) -> String {
         match self {
             Target::External(url) => url.trim_end_matches('/').to_string(),
             Target::Embedded(server) => server.base_url(),
         }
+    }
+
+    /// The base URL as shown on stderr and in reports: user, password and query values
+    /// replaced by `[redacted]`.
+    pub fn display(&self) -> String {
+        display_url(&self.base_url())
     }
 
     /// Stops the bundled server (external targets are left alone).
@@ -57,8 +64,48 @@ pub fn parse_target_url(text: &str) -> Result<String, TargetError> {
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
             Ok(text.trim_end_matches('/').to_string())
         }
-        _ => Err(TargetError::BadUrl(text.to_string())),
+        _ => Err(TargetError::BadUrl(display_url(text))),
     }
+}
+
+/// A target URL fit to show: the user and password (`http://user:pass@h`) become
+/// `[redacted]@`, every query value becomes `[redacted]`, a fragment is dropped. Works on
+/// text that does not parse as a URL too.
+pub fn display_url(text: &str) -> String {
+    const REDACTED: &str = "[redacted]";
+    let (before_query, query) = match text.split_once('?') {
+        Some((before, query)) => (before, Some(query)),
+        None => (text.split('#').next().unwrap_or(text), None),
+    };
+    let mut out = match before_query.split_once("://") {
+        Some((scheme, rest)) => {
+            let authority_end = rest.find('/').unwrap_or(rest.len());
+            let (authority, path) = rest.split_at(authority_end);
+            match authority.rfind('@') {
+                Some(at) => format!("{scheme}://{REDACTED}@{}{path}", &authority[at + 1..]),
+                None => before_query.to_string(),
+            }
+        }
+        None => match before_query.rfind('@') {
+            Some(at) => format!("{REDACTED}@{}", &before_query[at + 1..]),
+            None => before_query.to_string(),
+        },
+    };
+    if let Some(query) = query {
+        let query = query.split('#').next().unwrap_or("");
+        let pairs: Vec<String> = query
+            .split('&')
+            .filter(|pair| !pair.is_empty())
+            .map(|pair| match pair.split_once('=') {
+                Some((key, "")) => format!("{key}="),
+                Some((key, _)) => format!("{key}={REDACTED}"),
+                None => REDACTED.to_string(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&pairs.join("&"));
+    }
+    out
 }
 
 /// Any HTTP answer (even a 404) means reachable; a refused connection, DNS failure or
@@ -69,13 +116,13 @@ pub async fn check_reachable(url: &str) -> Result<(), TargetError> {
         .connect_timeout(REACH_TIMEOUT)
         .build()
         .map_err(|e| TargetError::Unreachable {
-            url: url.to_string(),
+            url: display_url(url),
             reason: e.to_string(),
         })?;
     match client.get(url).send().await {
         Ok(_) => Ok(()),
         Err(err) => Err(TargetError::Unreachable {
-            url: url.to_string(),
+            url: display_url(url),
             reason: crate::metrics::Failure::from_reqwest(&err).to_string(),
         }),
     }
@@ -96,5 +143,27 @@ pub async fn resolve(target: Option<&str>) -> Result<Target, TargetError> {
                 .map_err(|e| TargetError::Embedded(e.to_string()))?;
             Ok(Target::Embedded(server))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shown_urls_hide_credentials_and_query_values() {
+        assert_eq!(
+            display_url("http://user:secret@h:8080/prefix?api_key=K&x=1&flag"),
+            "http://[redacted]@h:8080/prefix?api_key=[redacted]&x=[redacted]&[redacted]"
+        );
+        assert_eq!(
+            display_url("http://127.0.0.1:8080"),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(display_url("https://t@h/#frag"), "https://[redacted]@h/");
+        assert_eq!(display_url("not a url:pw@x"), "[redacted]@x");
+        assert!(!TargetError::BadUrl(display_url("ftp://u:pw@h"))
+            .to_string()
+            .contains("pw"));
     }
 }

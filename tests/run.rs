@@ -305,6 +305,7 @@ fn a_target_that_dies_mid_run_is_counted_as_failures_not_a_crash() {
     let connection_failures: u64 = [
         "connection refused",
         "connection reset",
+        "connection closed",
         "websocket closed early",
         "transport error",
     ]

@@ -220,6 +220,16 @@ flows:
         reason.contains("interrupted before stage 4 `never`"),
         "{reason}"
     );
+    assert!(
+        !summary
+            .judgement
+            .capacity
+            .as_ref()
+            .unwrap()
+            .run_wide_broken
+            .contains(&never.rule),
+        "a rule pinned to a stage that never ran is not a run-wide failure"
+    );
     let capacity = summary.judgement.capacity.clone().unwrap();
     assert_eq!(capacity.not_judged, vec![2, 3], "{capacity:?}");
     let held = capacity.held.expect("`held` ran to its end");

@@ -1,6 +1,8 @@
 //! Judging a response or frame: `expect` checks, `until` conditions and `extract`
 //! captures, as pure functions over status and body so they are easy to test.
 
+use super::redact::is_credential_name;
+use super::session::UserState;
 use crate::metrics::{Failure, FailureKind};
 use crate::scenario::model::{Expect, Extract, PointerEquals};
 use crate::scenario::template::Vars;
@@ -110,6 +112,21 @@ pub fn apply_extracts(
         }
     }
     Ok(())
+}
+
+/// After a successful `extract`, remembers the values of credential-like variables
+/// (`token`, `session_key`, …) so that no failure detail shows them later.
+pub fn remember_extracted(extracts: &[Extract], state: &mut UserState) {
+    for extract in extracts {
+        if !is_credential_name(&extract.var) {
+            continue;
+        }
+        match state.vars.values.get(&extract.var) {
+            Some(Value::String(text)) => state.secrets.add(text),
+            Some(other) => state.secrets.add(&other.to_string()),
+            None => {}
+        }
+    }
 }
 
 fn list(codes: &[u16]) -> String {

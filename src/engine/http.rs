@@ -1,7 +1,7 @@
 //! The `http` step: render the request from templates, send it through Goose (which
 //! keeps its own request books), read the body within a size cap, judge and extract.
 
-use super::checks::{apply_extracts, check_response};
+use super::checks::{apply_extracts, check_response, remember_extracted};
 use super::session::UserState;
 use super::RunContext;
 use crate::metrics::{Failure, FailureKind, Sample, StepKind};
@@ -24,7 +24,7 @@ pub async fn run(
     state: &mut UserState,
 ) {
     let sample = attempt(user, ctx, name, step, state).await;
-    ctx.recorder.record(name, StepKind::Http, sample);
+    ctx.record(state, name, StepKind::Http, sample);
 }
 
 async fn attempt(
@@ -58,7 +58,7 @@ async fn attempt(
             return Sample {
                 latency: Some(started.elapsed()),
                 failure: Some(failure),
-                frames: 0,
+                ..Default::default()
             };
         }
     };
@@ -69,7 +69,7 @@ async fn attempt(
             return Sample {
                 latency: Some(started.elapsed()),
                 failure: Some(failure),
-                frames: 0,
+                ..Default::default()
             };
         }
     };
@@ -88,8 +88,11 @@ async fn attempt(
         if step.extract.is_empty() {
             return Ok(());
         }
-        apply_extracts(&step.extract, json().as_ref(), &mut state.vars)
+        apply_extracts(&step.extract, json().as_ref(), &mut state.vars)?;
+        remember_extracted(&step.extract, state);
+        Ok(())
     });
+    let verdict = verdict.map_err(|failure| ctx.redacted(state, failure));
     if let Err(failure) = &verdict {
         // Keep Goose's own books in step with ours; its Err return only repeats the failure.
         let _ = user.set_failure(&failure.to_string(), &mut metric, None, None);
@@ -97,25 +100,25 @@ async fn attempt(
     Sample {
         latency: Some(latency),
         failure: verdict.err(),
-        frames: 0,
+        ..Default::default()
     }
 }
 
-/// Renders the request; an unset variable fails the step before anything is sent.
+/// Renders the request; an unset variable fails the step before anything is sent. What
+/// it sends under credential-like names is remembered in the user's secrets.
 fn build(
     user: &GooseUser,
     ctx: &RunContext,
     step: &HttpStep,
-    state: &UserState,
+    state: &mut UserState,
 ) -> Result<reqwest::RequestBuilder, Failure> {
     let unset = |e: UnsetVariable| Failure::new(FailureKind::VariableUnset, e.to_string());
     let path = step.path.render(&state.vars).map_err(unset)?;
-    let url = user.build_url(&path).map_err(|_| {
-        Failure::new(
-            FailureKind::Transport,
-            "the step's path does not make a valid URL",
-        )
-    })?;
+    let (url, joined) = ctx
+        .address
+        .http_url(&path)
+        .map_err(|reason| Failure::new(FailureKind::Transport, reason))?;
+    state.secrets.add_query(&url);
     goose_method_from_method(step.method.clone())
         .map_err(|e| Failure::new(FailureKind::Transport, format!("{e}")))?;
     let mut request = user
@@ -129,14 +132,32 @@ fn build(
             .map(|(k, v)| Ok((k.clone(), v.render(&state.vars)?)))
             .collect::<Result<_, UnsetVariable>>()
             .map_err(unset)?;
+        for (name, value) in &query {
+            state.secrets.add_sent(name, value);
+        }
         request = request.query(&query);
     }
+    let mut authorized = false;
     for (header, value) in &step.headers {
-        request = request.header(header.as_str(), value.render(&state.vars).map_err(unset)?);
+        let value = value.render(&state.vars).map_err(unset)?;
+        state.secrets.add_sent(header, &value);
+        authorized |= header.eq_ignore_ascii_case("authorization");
+        request = request.header(header.as_str(), value);
+    }
+    if let (true, false, Some((user, pass))) = (joined, authorized, ctx.address.credentials()) {
+        request = request.basic_auth(user, Some(pass));
     }
     match &step.body {
-        Some(Body::Json(json)) => request = request.json(&json.render(&state.vars).map_err(unset)?),
-        Some(Body::Raw(raw)) => request = request.body(raw.render(&state.vars).map_err(unset)?),
+        Some(Body::Json(json)) => {
+            let doc = json.render(&state.vars).map_err(unset)?;
+            state.secrets.add_json(&doc);
+            request = request.json(&doc);
+        }
+        Some(Body::Raw(raw)) => {
+            let text = raw.render(&state.vars).map_err(unset)?;
+            state.secrets.add_raw_body(&text);
+            request = request.body(text);
+        }
         None => {}
     }
     Ok(request)
@@ -157,7 +178,7 @@ async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>, Failure
                 body.extend_from_slice(&chunk);
             }
             Ok(None) => return Ok(body),
-            Err(err) => return Err(Failure::from_reqwest(&err)),
+            Err(err) => return Err(Failure::from_reqwest_body(&err)),
         }
     }
 }

@@ -1,26 +1,94 @@
-//! Ctrl-C: the first press stops the users through Goose's killswitch so that what was
-//! measured is kept and reported as interrupted; a second press exits at once with 130.
+//! Ctrl-C (SIGINT) and SIGTERM, which CI sends when it cancels a job: the first one stops
+//! the users through Goose's killswitch, so that what was measured is kept and reported as
+//! interrupted; a second one exits at once.
 //!
-//! Installed before Goose starts, so Goose's own handler (which would exit 1 on a second
-//! press) is refused and ours stays in charge.
+//! The Ctrl-C handler is installed before Goose starts, so Goose's own handler (which would
+//! exit 1 on a second press) is refused and ours stays in charge. SIGTERM is watched by a
+//! tokio task. The exit code tells them apart: 130 after SIGINT, 143 after SIGTERM.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+/// Which signal stopped the run (0: none yet).
+static STOPPED_BY: AtomicU8 = AtomicU8::new(0);
 
-/// Installs the handler (once per process).
-pub fn install() {
-    let _ = ctrlc::set_handler(|| {
-        if INTERRUPTED.swap(true, Ordering::SeqCst) {
-            eprintln!("\nloadgate: interrupted twice, exiting now");
-            std::process::exit(130);
+/// A signal that stops a run early.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopSignalKind {
+    /// Ctrl-C at a terminal.
+    Interrupt = 2,
+    /// `kill`, or a CI job being cancelled.
+    Terminate = 15,
+}
+
+impl StopSignalKind {
+    /// The signal's usual name.
+    pub fn name(self) -> &'static str {
+        match self {
+            StopSignalKind::Interrupt => "Ctrl-C",
+            StopSignalKind::Terminate => "SIGTERM",
         }
-        eprintln!("\nloadgate: interrupted; stopping users and keeping what was measured (Ctrl-C again to quit now)");
-        goose::trigger_killswitch("interrupted by Ctrl-C");
+    }
+
+    /// The conventional exit status for a process stopped by it: 128 + signal number.
+    pub fn exit_status(self) -> i32 {
+        128 + self as i32
+    }
+}
+
+/// Installs the handlers (once per process); call from inside the tokio runtime.
+pub fn install() {
+    let _ = ctrlc::set_handler(|| on_signal(StopSignalKind::Interrupt));
+    install_sigterm();
+}
+
+#[cfg(unix)]
+fn install_sigterm() {
+    use std::sync::Once;
+    use tokio::signal::unix::{signal, SignalKind};
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
+            tokio::spawn(async move {
+                while terminate.recv().await.is_some() {
+                    on_signal(StopSignalKind::Terminate);
+                }
+            });
+        }
     });
 }
 
-/// Whether the user pressed Ctrl-C during this process.
+#[cfg(not(unix))]
+fn install_sigterm() {}
+
+fn on_signal(kind: StopSignalKind) {
+    if STOPPED_BY
+        .compare_exchange(0, kind as u8, Ordering::SeqCst, Ordering::SeqCst)
+        .is_err()
+    {
+        eprintln!("\nloadgate: {} again, exiting now", kind.name());
+        std::process::exit(kind.exit_status());
+    }
+    eprintln!(
+        "\nloadgate: {}; stopping users and keeping what was measured ({} again to quit now)",
+        match kind {
+            StopSignalKind::Interrupt => "interrupted",
+            StopSignalKind::Terminate => "terminated (SIGTERM)",
+        },
+        kind.name()
+    );
+    goose::trigger_killswitch(&format!("stopped by {}", kind.name()));
+}
+
+/// Whether a signal stopped the run during this process.
 pub fn was_interrupted() -> bool {
-    INTERRUPTED.load(Ordering::SeqCst)
+    stopped_by().is_some()
+}
+
+/// The first signal that stopped the run, if any.
+pub fn stopped_by() -> Option<StopSignalKind> {
+    match STOPPED_BY.load(Ordering::SeqCst) {
+        2 => Some(StopSignalKind::Interrupt),
+        15 => Some(StopSignalKind::Terminate),
+        _ => None,
+    }
 }

@@ -2,29 +2,38 @@
 //! test plan, every step recording into the shared [`Recorder`].
 //!
 //! - `plan`: stages after `--time-scale`, as Goose's test plan;
-//! - `session`: per-user variables and WebSocket; `http`, `ws`: the step kinds;
-//! - `checks`: `expect`, `until`, `extract`; `quiet`, `interrupt`: Goose's console and Ctrl-C.
+//! - `address`: how step paths join the target; `session`: per-user variables and
+//!   WebSocket; `http`, `ws`: the step kinds;
+//! - `checks`: `expect`, `until`, `extract`; `redact`: credentials kept out of failures;
+//! - `stop`: cancelling in-flight steps when the plan ends or the run is interrupted;
+//! - `quiet`, `interrupt`: Goose's console, Ctrl-C and SIGTERM.
 //!
 //! Each flow becomes a Goose scenario (weight = flow weight, wait time = think time); its
 //! setup steps run in one `on_start` transaction, each step is one transaction run in
 //! file order, and `on_stop` closes the user's WebSocket.
 
+pub mod address;
 pub mod checks;
 pub mod http;
 pub mod interrupt;
 pub mod plan;
 pub mod quiet;
+pub mod redact;
 pub mod session;
+pub mod stop;
 pub mod ws;
 
-use crate::metrics::Recorder;
+use crate::metrics::{Failure, Recorder, Sample, StepKind};
 use crate::scenario::{Action, Flow, Scenario, Step};
+use address::Address;
 use goose::config::GooseConfiguration;
 use goose::prelude::*;
 use plan::{goose_test_plan, PlannedStage};
-use session::session_of;
-use std::sync::Arc;
-use std::time::Duration;
+use redact::Secrets;
+use session::{session_of, UserState};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+use stop::StopSignal;
 
 /// What every step of a run shares.
 pub struct RunContext {
@@ -32,8 +41,31 @@ pub struct RunContext {
     pub recorder: Arc<Recorder>,
     /// Timeout when a step sets none.
     pub default_timeout: Duration,
-    /// The target as a WebSocket base URL (`ws://host:port`).
-    pub ws_base: String,
+    /// How step paths join the target.
+    pub address: Address,
+    /// Run-wide values kept out of failure details (`${env.*}` values, the target's
+    /// credentials and query values).
+    pub secrets: Secrets,
+    /// Fired when in-flight steps must give up (plan over or interrupted, plus grace).
+    pub stop: StopSignal,
+    /// When the first user started: the plan's clock.
+    pub started: Arc<OnceLock<Instant>>,
+}
+
+impl RunContext {
+    /// `failure` with every known credential replaced by `[redacted]`.
+    pub fn redacted(&self, state: &UserState, mut failure: Failure) -> Failure {
+        if !(self.secrets.is_empty() && state.secrets.is_empty()) {
+            failure.detail = redact::redact(&failure.detail, &[&self.secrets, &state.secrets]);
+        }
+        failure
+    }
+
+    /// Records one attempt of `step`, its failure detail redacted first.
+    pub fn record(&self, state: &UserState, step: &str, kind: StepKind, mut sample: Sample) {
+        sample.failure = sample.failure.map(|f| self.redacted(state, f));
+        self.recorder.record(step, kind, sample);
+    }
 }
 
 /// Goose refused the attack (a configuration it cannot run).
@@ -48,20 +80,44 @@ impl From<GooseError> for EngineError {
 }
 
 /// Runs `scenario` against `target` (an http(s) base URL) with the planned stages; returns
-/// when the test plan ends or Ctrl-C stops it.
+/// when the test plan ends or a signal stops it, at most [`stop::GRACE`] (plus a
+/// WebSocket close) after either. `secrets` are values never to show in failure details.
 pub async fn run_attack(
     scenario: &Scenario,
     stages: &[PlannedStage],
     target: &str,
     recorder: Arc<Recorder>,
+    mut secrets: Secrets,
 ) -> Result<(), EngineError> {
     quiet::silence_goose_logging();
     interrupt::install();
+    let address = Address::parse(target).map_err(EngineError)?;
+    for secret in address.secrets() {
+        secrets.add(&secret);
+    }
+    let planned: Duration = stages.iter().map(|s| s.duration).sum();
+    let started = Arc::new(OnceLock::new());
+    let (stop, supervisor) = stop::supervise(planned, stop::GRACE, started.clone());
+    let host = address.http_base().to_string();
     let ctx = Arc::new(RunContext {
         recorder,
         default_timeout: scenario.timeout,
-        ws_base: ws_base(target),
+        address,
+        secrets,
+        stop,
+        started,
     });
+    let outcome = attack(scenario, stages, &host, &ctx).await;
+    supervisor.abort();
+    outcome
+}
+
+async fn attack(
+    scenario: &Scenario,
+    stages: &[PlannedStage],
+    host: &str,
+    ctx: &Arc<RunContext>,
+) -> Result<(), EngineError> {
     let mut config = GooseConfiguration::default();
     config.no_telnet = true;
     config.no_print_metrics = true;
@@ -69,24 +125,14 @@ pub async fn run_attack(
     config.quiet = 1;
     let mut attack = GooseAttack::initialize_with_config(config)?;
     for flow in &scenario.flows {
-        attack = attack.register_scenario(goose_scenario(flow, &ctx)?);
+        attack = attack.register_scenario(goose_scenario(flow, ctx)?);
     }
     let attack = attack
-        .set_default(GooseDefault::Host, target)?
+        .set_default(GooseDefault::Host, host)?
         .set_default(GooseDefault::TestPlan, goose_test_plan(stages).as_str())?;
     let _gag = quiet::gag_stdout();
     attack.execute().await?;
     Ok(())
-}
-
-/// `http://h:p/` → `ws://h:p`, `https://…` → `wss://…`.
-pub fn ws_base(target: &str) -> String {
-    let trimmed = target.trim_end_matches('/');
-    match trimmed.split_once("://") {
-        Some(("https", rest)) => format!("wss://{rest}"),
-        Some((_, rest)) => format!("ws://{rest}"),
-        None => format!("ws://{trimmed}"),
-    }
 }
 
 fn goose_scenario(
@@ -102,9 +148,12 @@ fn goose_scenario(
     let on_start: TransactionFunction = Arc::new(move |user| {
         let (ctx, setup) = (start_ctx.clone(), setup.clone());
         Box::pin(async move {
+            ctx.started.get_or_init(Instant::now);
             ctx.recorder.user_started();
             for step in setup.iter() {
-                run_step(user, &ctx, step).await;
+                if run_step(user, &ctx, step).await == Ran::Stopped {
+                    break;
+                }
             }
             Ok(())
         })
@@ -141,14 +190,51 @@ fn goose_scenario(
     Ok(scenario.register_transaction(Transaction::new(on_stop).set_name("teardown").set_on_stop()))
 }
 
-async fn run_step(user: &mut GooseUser, ctx: &RunContext, step: &Step) {
+/// Whether a step ran to its end, or the run's stop signal cut it off (or came first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ran {
+    Finished,
+    Stopped,
+}
+
+/// Runs one step, racing the run's stop signal: a step still in flight when it fires is
+/// recorded as cancelled; a step that would start after it is not run at all.
+async fn run_step(user: &mut GooseUser, ctx: &RunContext, step: &Step) -> Ran {
+    if ctx.stop.is_cancelled() {
+        return Ran::Stopped;
+    }
     let session = session_of(user);
     let mut state = session.0.lock().await;
-    match &step.action {
-        Action::Http(http_step) => http::run(user, ctx, &step.name, http_step, &mut state).await,
-        Action::WsConnect(connect) => ws::connect(ctx, &step.name, connect, &mut state).await,
-        Action::WsSend(send) => ws::send(ctx, &step.name, send, &mut state).await,
-        Action::WsReceive(receive) => ws::receive(ctx, &step.name, receive, &mut state).await,
-        Action::WsClose => ws::close(ctx, &step.name, &mut state).await,
+    let state = &mut *state;
+    let action = async {
+        match &step.action {
+            Action::Http(http_step) => http::run(user, ctx, &step.name, http_step, state).await,
+            Action::WsConnect(connect) => ws::connect(ctx, &step.name, connect, state).await,
+            Action::WsSend(send) => ws::send(ctx, &step.name, send, state).await,
+            Action::WsReceive(receive) => ws::receive(ctx, &step.name, receive, state).await,
+            Action::WsClose => ws::close(ctx, &step.name, state).await,
+        }
+    };
+    let finished = tokio::select! {
+        biased;
+        () = action => true,
+        () = ctx.stop.cancelled() => false,
+    };
+    if finished {
+        return Ran::Finished;
+    }
+    ctx.recorder
+        .record_cancelled(&step.name, step_kind(&step.action));
+    Ran::Stopped
+}
+
+/// The measure a step's samples stand for.
+fn step_kind(action: &Action) -> StepKind {
+    match action {
+        Action::Http(_) => StepKind::Http,
+        Action::WsConnect(_) => StepKind::WsConnect,
+        Action::WsSend(_) => StepKind::WsSend,
+        Action::WsReceive(_) => StepKind::WsReceive,
+        Action::WsClose => StepKind::WsClose,
     }
 }

@@ -4,9 +4,15 @@
 //! Receives are timed from the user's last send, so `ws_receive` after a chat message
 //! measures the reply as the user experiences it, and `first:` measures time to the
 //! first frame (e.g. the first streamed token).
+//!
+//! What a server can make loadgate hold is bounded: a message (and a frame) up to
+//! [`MAX_MESSAGE_BYTES`], unread frames up to [`MAX_BUFFERED_BYTES`] per connection
+//! (then frames are dropped and the next receive fails as `websocket overflow`), and
+//! at most [`MAX_WRITE_BUFFER_BYTES`] of unsent writes (pong replies to a server that
+//! does not read).
 
-use super::checks::{apply_extracts, pointer_equals, snippet};
-use super::session::{Arrived, Connection, UserState};
+use super::checks::{apply_extracts, pointer_equals, remember_extracted, snippet};
+use super::session::{Arrived, Connection, Dropped, UserState};
 use super::RunContext;
 use crate::metrics::failure::error_chain;
 use crate::metrics::{Failure, FailureKind, Sample, StepKind};
@@ -15,12 +21,28 @@ use crate::scenario::template::UnsetVariable;
 use futures_util::SinkExt;
 use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
+use tokio_tungstenite::tungstenite::error::ProtocolError;
+use tokio_tungstenite::tungstenite::http::{header, HeaderName, HeaderValue};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
-/// Frames past this size end the connection, so a misbehaving server cannot exhaust memory.
-pub const MAX_FRAME_BYTES: usize = 16 * 1024 * 1024;
+pub use super::session::MAX_BUFFERED_BYTES;
+
+/// Messages (and single frames) past this size end the connection as a failure.
+pub const MAX_MESSAGE_BYTES: usize = 8 * 1024 * 1024;
+
+/// Unsent bytes a connection may hold before a write fails.
+pub const MAX_WRITE_BUFFER_BYTES: usize = 1024 * 1024;
+
+/// The connection limits above, as tungstenite's configuration.
+pub fn websocket_config() -> WebSocketConfig {
+    WebSocketConfig::default()
+        .max_message_size(Some(MAX_MESSAGE_BYTES))
+        .max_frame_size(Some(MAX_MESSAGE_BYTES))
+        .read_buffer_size(64 * 1024)
+        .write_buffer_size(64 * 1024)
+        .max_write_buffer_size(MAX_WRITE_BUFFER_BYTES)
+}
 
 fn unset(e: UnsetVariable) -> Failure {
     Failure::new(FailureKind::VariableUnset, e.to_string())
@@ -48,44 +70,49 @@ pub async fn connect(ctx: &RunContext, name: &str, step: &WsConnect, state: &mut
             Sample {
                 latency,
                 failure: Some(failure),
-                frames: 0,
+                ..Default::default()
             }
         }
     };
-    ctx.recorder.record(name, StepKind::WsConnect, sample);
+    ctx.record(state, name, StepKind::WsConnect, sample);
 }
 
 async fn open(ctx: &RunContext, step: &WsConnect, state: &mut UserState) -> Result<(), Failure> {
     let path = step.path.render(&state.vars).map_err(unset)?;
-    let url = if path.starts_with('/') {
-        format!("{}{path}", ctx.ws_base)
-    } else {
-        path
-    };
+    let (url, joined) = ctx.address.ws_url(&path);
     let mut request = url.as_str().into_client_request().map_err(|e| {
         Failure::new(
             FailureKind::Transport,
             format!("bad WebSocket URL: {}", error_chain(&e)),
         )
     })?;
-    for (header, value) in &step.headers {
+    if let Ok(parsed) = reqwest::Url::parse(&url) {
+        state.secrets.add_query(&parsed);
+    }
+    for (name, value) in &step.headers {
         let value = value.render(&state.vars).map_err(unset)?;
-        let (Ok(header), Ok(value)) = (
-            HeaderName::try_from(header.as_str()),
+        state.secrets.add_sent(name, &value);
+        let (Ok(name), Ok(value)) = (
+            HeaderName::try_from(name.as_str()),
             HeaderValue::try_from(value),
         ) else {
             return Err(Failure::new(
                 FailureKind::Transport,
-                format!("header `{header}` is not a valid HTTP header"),
+                format!("header `{name}` is not a valid HTTP header"),
             ));
         };
-        request.headers_mut().insert(header, value);
+        request.headers_mut().insert(name, value);
     }
-    let config = WebSocketConfig::default()
-        .max_message_size(Some(MAX_FRAME_BYTES))
-        .max_frame_size(Some(MAX_FRAME_BYTES));
+    if joined && !request.headers().contains_key(header::AUTHORIZATION) {
+        if let Some(basic) = ctx.address.basic_authorization() {
+            if let Ok(value) = HeaderValue::try_from(basic) {
+                request.headers_mut().insert(header::AUTHORIZATION, value);
+            }
+        }
+    }
     let timeout = step.timeout.unwrap_or(ctx.default_timeout);
-    let handshake = tokio_tungstenite::connect_async_with_config(request, Some(config), true);
+    let handshake =
+        tokio_tungstenite::connect_async_with_config(request, Some(websocket_config()), true);
     match tokio::time::timeout(timeout, handshake).await {
         Err(_) => Err(Failure::new(
             FailureKind::Timeout,
@@ -103,31 +130,38 @@ async fn open(ctx: &RunContext, step: &WsConnect, state: &mut UserState) -> Resu
 /// Sends one text frame and marks the time receives measure from.
 pub async fn send(ctx: &RunContext, name: &str, step: &WsSend, state: &mut UserState) {
     let started = Instant::now();
+    let mut lost = false;
     let outcome = async {
         let text = match &step.body {
-            Body::Json(json) => json.render(&state.vars).map_err(unset)?.to_string(),
-            Body::Raw(raw) => raw.render(&state.vars).map_err(unset)?,
+            Body::Json(json) => {
+                let doc = json.render(&state.vars).map_err(unset)?;
+                state.secrets.add_json(&doc);
+                doc.to_string()
+            }
+            Body::Raw(raw) => {
+                let text = raw.render(&state.vars).map_err(unset)?;
+                state.secrets.add_raw_body(&text);
+                text
+            }
         };
         let socket = state.socket.as_mut().ok_or_else(not_open)?;
         let sent_at = Instant::now();
-        socket
-            .sink
-            .send(Message::text(text))
-            .await
-            .map_err(|e| classify(&e))?;
+        socket.sink.send(Message::text(text)).await.map_err(|e| {
+            lost = true;
+            classify(&e)
+        })?;
         state.last_send = Some(sent_at);
         Ok(())
     }
     .await;
-    finish(
-        ctx,
-        name,
-        StepKind::WsSend,
-        state,
-        started.elapsed(),
+    let done = Done {
+        took: started.elapsed(),
         outcome,
-        0,
-    );
+        frames: 0,
+        lost,
+        dropped: Dropped::default(),
+    };
+    finish(ctx, name, StepKind::WsSend, state, done);
 }
 
 /// Reads frames until the condition holds; records the wait under `name` and, with
@@ -139,12 +173,19 @@ pub async fn receive(ctx: &RunContext, name: &str, step: &WsReceive, state: &mut
     let mut frames = 0u64;
     let mut first_recorded = false;
     let mut matched_at = started;
-    let outcome = loop {
+    let mut lost = false;
+    // Frames dropped since the last receive left a gap in what this one reads.
+    let dropped = state
+        .socket
+        .as_ref()
+        .map(Connection::take_dropped)
+        .unwrap_or_default();
+    let mut outcome = loop {
         let Some(socket) = state.socket.as_mut() else {
             break Err(not_open());
         };
         let (arrived_at, message) =
-            match tokio::time::timeout_at(deadline.into(), socket.frames.recv()).await {
+            match tokio::time::timeout_at(deadline.into(), socket.next_frame()).await {
                 Err(_) => {
                     let waited = deadline.saturating_duration_since(started);
                     break Err(Failure::new(
@@ -153,26 +194,26 @@ pub async fn receive(ctx: &RunContext, name: &str, step: &WsReceive, state: &mut
                     ));
                 }
                 Ok(None) => {
+                    lost = true;
                     break Err(Failure::new(
                         FailureKind::WebSocketClosed,
                         "the server closed the connection",
-                    ))
+                    ));
                 }
                 Ok(Some(Arrived {
                     message: Err(err), ..
-                })) => break Err(classify(&err)),
+                })) => {
+                    lost = true;
+                    break Err(classify(&err));
+                }
                 Ok(Some(Arrived {
                     at,
                     message: Ok(message),
+                    ..
                 })) => (at, message),
             };
-        if matches!(
-            message,
-            Message::Ping(_) | Message::Pong(_) | Message::Frame(_)
-        ) {
-            continue;
-        }
         if let Message::Close(frame) = &message {
+            lost = true;
             let why = frame
                 .as_ref()
                 .map(|f| format!(" (code {}, {})", u16::from(f.code), f.reason))
@@ -191,7 +232,7 @@ pub async fn receive(ctx: &RunContext, name: &str, step: &WsReceive, state: &mut
                     latency: Some(latency),
                     ..Default::default()
                 };
-                ctx.recorder.record(first, StepKind::WsFirstFrame, sample);
+                ctx.record(state, first, StepKind::WsFirstFrame, sample);
             }
         }
         matched_at = arrived_at;
@@ -216,42 +257,58 @@ pub async fn receive(ctx: &RunContext, name: &str, step: &WsReceive, state: &mut
             _ => {}
         }
     };
+    if outcome.is_ok() {
+        remember_extracted(&step.extract, state);
+    }
+    if dropped.frames > 0 && outcome.is_ok() {
+        outcome = Err(overflow(dropped));
+    }
     if let (Err(failure), Some(first), false) = (&outcome, &step.first, first_recorded) {
         let sample = Sample {
-            latency: None,
             failure: Some(failure.clone()),
-            frames: 0,
+            ..Default::default()
         };
-        ctx.recorder.record(first, StepKind::WsFirstFrame, sample);
+        ctx.record(state, first, StepKind::WsFirstFrame, sample);
     }
-    let latency = match &outcome {
+    let took = match &outcome {
         Ok(()) => matched_at.saturating_duration_since(from),
         Err(_) => from.elapsed(),
     };
-    finish(
-        ctx,
-        name,
-        StepKind::WsReceive,
-        state,
-        latency,
+    let done = Done {
+        took,
         outcome,
         frames,
-    );
+        lost,
+        dropped,
+    };
+    finish(ctx, name, StepKind::WsReceive, state, done);
+}
+
+fn overflow(dropped: Dropped) -> Failure {
+    Failure::new(
+        FailureKind::WebSocketOverflow,
+        format!(
+            "{} frame(s) ({:.1} MiB) dropped unread: the server sent more than the {} MiB \
+             loadgate buffers per connection before the scenario read it",
+            dropped.frames,
+            dropped.bytes as f64 / (1024.0 * 1024.0),
+            MAX_BUFFERED_BYTES / (1024 * 1024)
+        ),
+    )
 }
 
 /// Closes the user's WebSocket with a normal close handshake.
 pub async fn close(ctx: &RunContext, name: &str, state: &mut UserState) {
     let started = Instant::now();
     close_quietly(ctx, state).await;
-    finish(
-        ctx,
-        name,
-        StepKind::WsClose,
-        state,
-        started.elapsed(),
-        Ok(()),
-        0,
-    );
+    let done = Done {
+        took: started.elapsed(),
+        outcome: Ok(()),
+        frames: 0,
+        lost: false,
+        dropped: Dropped::default(),
+    };
+    finish(ctx, name, StepKind::WsClose, state, done);
 }
 
 /// Closes the socket if one is open, waiting briefly for the server's close reply.
@@ -266,56 +323,83 @@ pub async fn close_quietly(ctx: &RunContext, state: &mut UserState) {
     }
 }
 
-/// Records a WebSocket step; a failure that means the socket is gone drops it.
-fn finish(
-    ctx: &RunContext,
-    name: &str,
-    kind: StepKind,
-    state: &mut UserState,
+/// How a WebSocket step ended.
+struct Done {
     took: Duration,
     outcome: Result<(), Failure>,
     frames: u64,
-) {
-    let latency = match &outcome {
-        Err(f) if f.kind == FailureKind::VariableUnset => None,
-        _ => Some(took),
-    };
-    if let Err(failure) = &outcome {
-        if matches!(
-            failure.kind,
-            FailureKind::WebSocketClosed | FailureKind::ConnectionReset | FailureKind::Transport
-        ) && state.socket.take().is_some()
-        {
-            ctx.recorder.ws_closed();
-        }
-    }
-    ctx.recorder.record(
-        name,
-        kind,
-        Sample {
-            latency,
-            failure: outcome.err(),
-            frames,
-        },
-    );
+    /// The socket is gone (read or write failed, or the server closed it).
+    lost: bool,
+    dropped: Dropped,
 }
 
-/// Classifies a WebSocket error.
-fn classify(err: &WsError) -> Failure {
+/// Records a WebSocket step; when the socket is gone, drops it.
+fn finish(ctx: &RunContext, name: &str, kind: StepKind, state: &mut UserState, done: Done) {
+    let latency = match &done.outcome {
+        Err(f) if f.kind == FailureKind::VariableUnset => None,
+        _ => Some(done.took),
+    };
+    if done.lost && state.socket.take().is_some() {
+        ctx.recorder.ws_closed();
+    }
+    if done.dropped.frames > 0 {
+        ctx.recorder
+            .record_frames_dropped(name, kind, done.dropped.frames);
+    }
+    let sample = Sample {
+        latency,
+        failure: done.outcome.err(),
+        frames: done.frames,
+    };
+    ctx.record(state, name, kind, sample);
+}
+
+/// Classifies a WebSocket error by its kind.
+pub fn classify(err: &WsError) -> Failure {
     let detail = error_chain(err);
     let kind = match err {
         WsError::Http(response) => FailureKind::Status(response.status().as_u16()),
         WsError::ConnectionClosed | WsError::AlreadyClosed => FailureKind::WebSocketClosed,
         WsError::Capacity(_) => FailureKind::InvalidBody,
-        WsError::Io(io) => match io.kind() {
-            std::io::ErrorKind::ConnectionRefused => FailureKind::ConnectionRefused,
-            std::io::ErrorKind::ConnectionReset
-            | std::io::ErrorKind::BrokenPipe
-            | std::io::ErrorKind::UnexpectedEof => FailureKind::ConnectionReset,
-            _ => FailureKind::Transport,
-        },
-        WsError::Protocol(_) => FailureKind::ConnectionReset,
+        WsError::Io(io) => FailureKind::from_io(io.kind(), false).unwrap_or(FailureKind::Transport),
+        WsError::Protocol(
+            ProtocolError::ResetWithoutClosingHandshake | ProtocolError::HandshakeIncomplete,
+        ) => FailureKind::ConnectionClosed,
+        WsError::Protocol(ProtocolError::HttparseError(_)) | WsError::HttpFormat(_) => {
+            FailureKind::InvalidResponse
+        }
+        WsError::Protocol(_) | WsError::Utf8(_) | WsError::AttackAttempt => {
+            FailureKind::ProtocolError
+        }
         _ => FailureKind::Transport,
     };
     Failure::new(kind, detail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_are_classified_by_kind() {
+        let cases = [
+            (
+                WsError::Protocol(ProtocolError::InvalidOpcode(15)),
+                FailureKind::ProtocolError,
+            ),
+            (WsError::Utf8("bad".into()), FailureKind::ProtocolError),
+            (
+                WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake),
+                FailureKind::ConnectionClosed,
+            ),
+            (
+                WsError::Io(std::io::ErrorKind::ConnectionReset.into()),
+                FailureKind::ConnectionReset,
+            ),
+            (WsError::ConnectionClosed, FailureKind::WebSocketClosed),
+        ];
+        for (err, kind) in cases {
+            assert_eq!(classify(&err).kind, kind, "{err}");
+        }
+    }
 }

@@ -1,5 +1,10 @@
 //! Why a step failed, classified so reports can group errors by kind and a misbehaving
 //! server shows up as counted failures rather than a crash.
+//!
+//! Classes come from the kind of error (reqwest's flags, the `std::io::Error` and
+//! `hyper::Error` found down its source chain), never from searching its text. Details
+//! are made safe to print: control characters a server sent (an ESC that would recolour
+//! the terminal) are shown escaped.
 
 use std::fmt;
 
@@ -12,9 +17,20 @@ pub enum FailureKind {
     Timeout,
     /// Nothing listened at the target.
     ConnectionRefused,
-    /// The connection dropped mid-exchange.
+    /// The connection was reset or aborted mid-exchange.
     ConnectionReset,
-    /// Another transport error (DNS, TLS, protocol).
+    /// The server closed the connection before it answered.
+    ConnectionClosed,
+    /// The answer is not HTTP (garbage, or a malformed status line or header).
+    InvalidResponse,
+    /// The connection ended before the body its headers announced was complete.
+    TruncatedBody,
+    /// The WebSocket peer broke the protocol (bad opcode, bad UTF-8, bad handshake).
+    ProtocolError,
+    /// The server sent more WebSocket data than loadgate buffers for a connection
+    /// before the scenario read it; the excess frames were dropped.
+    WebSocketOverflow,
+    /// Another transport error (DNS, TLS, a URL that cannot be requested).
     Transport,
     /// A check in `expect` did not hold; the string names which one.
     Expectation(&'static str),
@@ -36,6 +52,11 @@ impl FailureKind {
             FailureKind::Timeout => "timeout".into(),
             FailureKind::ConnectionRefused => "connection refused".into(),
             FailureKind::ConnectionReset => "connection reset".into(),
+            FailureKind::ConnectionClosed => "connection closed".into(),
+            FailureKind::InvalidResponse => "invalid response".into(),
+            FailureKind::TruncatedBody => "truncated body".into(),
+            FailureKind::ProtocolError => "protocol error".into(),
+            FailureKind::WebSocketOverflow => "websocket overflow".into(),
             FailureKind::Transport => "transport error".into(),
             FailureKind::Expectation(which) => format!("expectation failed: {which}"),
             FailureKind::Extract => "extract failed".into(),
@@ -43,6 +64,23 @@ impl FailureKind {
             FailureKind::WebSocketClosed => "websocket closed early".into(),
             FailureKind::VariableUnset => "variable not set".into(),
         }
+    }
+
+    /// The class of an I/O error, by its kind; `in_body` tells an early end of the
+    /// connection while reading a body (a truncated body) from one before any answer.
+    pub fn from_io(kind: std::io::ErrorKind, in_body: bool) -> Option<FailureKind> {
+        use std::io::ErrorKind;
+        Some(match kind {
+            ErrorKind::ConnectionRefused => FailureKind::ConnectionRefused,
+            ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted | ErrorKind::BrokenPipe => {
+                FailureKind::ConnectionReset
+            }
+            ErrorKind::UnexpectedEof if in_body => FailureKind::TruncatedBody,
+            ErrorKind::UnexpectedEof => FailureKind::ConnectionClosed,
+            ErrorKind::TimedOut => FailureKind::Timeout,
+            ErrorKind::InvalidData => FailureKind::InvalidResponse,
+            _ => return None,
+        })
     }
 }
 
@@ -55,37 +93,77 @@ pub struct Failure {
     pub detail: String,
 }
 
+/// Details are cut to this many characters so a huge error body cannot bloat reports.
+pub const MAX_DETAIL_CHARS: usize = 300;
+
 impl Failure {
-    /// Builds a failure; details are cut to 300 characters so a huge error body cannot
-    /// bloat reports.
+    /// Builds a failure; the detail is made printable (control characters escaped) and
+    /// cut to [`MAX_DETAIL_CHARS`].
     pub fn new(kind: FailureKind, detail: impl Into<String>) -> Self {
-        let mut detail: String = detail.into();
-        if detail.chars().count() > 300 {
-            detail = detail.chars().take(300).collect::<String>() + "…";
+        let mut detail = printable(&detail.into());
+        if detail.chars().count() > MAX_DETAIL_CHARS {
+            detail = detail.chars().take(MAX_DETAIL_CHARS).collect::<String>() + "…";
         }
         Failure { kind, detail }
     }
 
-    /// Classifies a reqwest error by what went wrong on the wire.
+    /// Classifies a reqwest error met while sending the request or reading the headers.
     pub fn from_reqwest(err: &reqwest::Error) -> Self {
-        let kind = if err.is_timeout() {
-            FailureKind::Timeout
-        } else if err.is_connect() {
-            if source_chain_contains(err, "refused") {
-                FailureKind::ConnectionRefused
-            } else {
-                FailureKind::Transport
+        Failure::new(classify_reqwest(err, false), error_chain(err))
+    }
+
+    /// Classifies a reqwest error met while reading a response body.
+    pub fn from_reqwest_body(err: &reqwest::Error) -> Self {
+        Failure::new(classify_reqwest(err, true), error_chain(err))
+    }
+}
+
+/// The class of a reqwest error: the most specific cause down its source chain.
+fn classify_reqwest(err: &reqwest::Error, in_body: bool) -> FailureKind {
+    if err.is_timeout() {
+        return FailureKind::Timeout;
+    }
+    let mut found = None;
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = current {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            if let Some(kind) = FailureKind::from_io(io.kind(), in_body) {
+                found = Some(kind);
             }
-        } else if source_chain_contains(err, "reset")
-            || source_chain_contains(err, "closed")
-            || err.is_body()
-            || err.is_request()
-        {
-            FailureKind::ConnectionReset
+        } else if let Some(hyper) = e.downcast_ref::<hyper::Error>() {
+            if let Some(kind) = classify_hyper(hyper, in_body) {
+                found = Some(kind);
+            }
+        }
+        current = e.source();
+    }
+    if let Some(kind) = found {
+        return kind;
+    }
+    if err.is_decode() {
+        FailureKind::InvalidBody
+    } else if err.is_body() && in_body {
+        FailureKind::TruncatedBody
+    } else {
+        FailureKind::Transport
+    }
+}
+
+fn classify_hyper(err: &hyper::Error, in_body: bool) -> Option<FailureKind> {
+    if err.is_parse() || err.is_parse_status() || err.is_parse_too_large() {
+        Some(FailureKind::InvalidResponse)
+    } else if err.is_incomplete_message() {
+        Some(if in_body {
+            FailureKind::TruncatedBody
         } else {
-            FailureKind::Transport
-        };
-        Failure::new(kind, error_chain(err))
+            FailureKind::ConnectionClosed
+        })
+    } else if err.is_timeout() {
+        Some(FailureKind::Timeout)
+    } else if err.is_closed() || err.is_canceled() {
+        Some(FailureKind::ConnectionClosed)
+    } else {
+        None
     }
 }
 
@@ -113,6 +191,62 @@ pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
     parts.join(": ")
 }
 
-fn source_chain_contains(err: &(dyn std::error::Error + 'static), needle: &str) -> bool {
-    error_chain(err).to_ascii_lowercase().contains(needle)
+/// `text` safe to print on a terminal: line breaks and tabs become spaces, other control
+/// characters and bidirectional overrides are shown escaped (`\u{1b}`), so a server's
+/// escape sequence cannot recolour or rewrite the terminal.
+pub fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() || is_bidi_control(c) => {
+                out.push_str(&format!("\\u{{{:x}}}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Unicode's explicit bidirectional formatting characters (they reorder what follows).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn details_are_printable_and_bounded() {
+        let failure = Failure::new(
+            FailureKind::WebSocketClosed,
+            "code 1000, \u{1b}[31mRED\u{1b}]0;pwned\u{7}\nnext\u{202e}",
+        );
+        assert_eq!(
+            failure.detail,
+            "code 1000, \\u{1b}[31mRED\\u{1b}]0;pwned\\u{7} next\\u{202e}"
+        );
+        assert!(!failure.detail.chars().any(|c| c.is_control()));
+        let long = Failure::new(FailureKind::Transport, "x".repeat(1000));
+        assert_eq!(long.detail.chars().count(), MAX_DETAIL_CHARS + 1);
+    }
+
+    #[test]
+    fn io_kinds_map_to_classes() {
+        use std::io::ErrorKind;
+        assert_eq!(
+            FailureKind::from_io(ErrorKind::UnexpectedEof, true),
+            Some(FailureKind::TruncatedBody)
+        );
+        assert_eq!(
+            FailureKind::from_io(ErrorKind::UnexpectedEof, false),
+            Some(FailureKind::ConnectionClosed)
+        );
+        assert_eq!(
+            FailureKind::from_io(ErrorKind::BrokenPipe, false),
+            Some(FailureKind::ConnectionReset)
+        );
+        assert_eq!(FailureKind::from_io(ErrorKind::Other, false), None);
+    }
 }

@@ -210,6 +210,36 @@ impl Recorder {
         }
     }
 
+    /// Counts an attempt of `step` cut off when the run stopped: not timed, not an
+    /// error, not in `count` or the per-second series.
+    pub fn record_cancelled(&self, step: &str, kind: StepKind) {
+        self.add_to_step(step, kind, |m| m.cancelled += 1);
+    }
+
+    /// Counts WebSocket frames dropped unread before an attempt of `step` (the
+    /// connection's buffer was full); the attempt itself is recorded with [`Self::record`].
+    pub fn record_frames_dropped(&self, step: &str, kind: StepKind, frames: u64) {
+        self.add_to_step(step, kind, |m| m.frames_dropped += frames);
+    }
+
+    /// Applies `change` to the step's run-wide and current-stage records.
+    fn add_to_step(&self, step: &str, kind: StepKind, change: impl Fn(&mut StepMetrics)) {
+        let stage = self.stage_at(self.elapsed());
+        let mut state = self.lock();
+        let metrics = &mut state.metrics;
+        let apply = |steps: &mut std::collections::BTreeMap<String, StepMetrics>| {
+            change(
+                steps
+                    .entry(step.to_string())
+                    .or_insert_with(|| StepMetrics::new(kind)),
+            )
+        };
+        apply(&mut metrics.steps);
+        if let Some(stage_metrics) = metrics.stages.get_mut(stage) {
+            apply(&mut stage_metrics.steps);
+        }
+    }
+
     /// Notes the current users and sockets in this second even when nothing completes,
     /// so charts show load during a stall; the progress display calls it on each tick.
     pub fn tick(&self) {

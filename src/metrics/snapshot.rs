@@ -58,6 +58,14 @@ pub struct StepMetrics {
     pub latency: LatencyHistogram,
     /// Failures grouped by class label.
     pub failures: BTreeMap<String, FailureCount>,
+    /// Attempts still in flight when the run stopped, cut off after the grace period;
+    /// not in `count`, not errors.
+    #[serde(default)]
+    pub cancelled: u64,
+    /// WebSocket frames the server sent past the per-connection buffer before the
+    /// scenario read them, dropped unread (each such receive also fails).
+    #[serde(default)]
+    pub frames_dropped: u64,
 }
 
 impl StepMetrics {
@@ -68,6 +76,8 @@ impl StepMetrics {
             count: 0,
             errors: 0,
             frames: 0,
+            cancelled: 0,
+            frames_dropped: 0,
             latency: LatencyHistogram::default(),
             failures: BTreeMap::new(),
         }
@@ -92,6 +102,8 @@ impl StepMetrics {
         self.count += other.count;
         self.errors += other.errors;
         self.frames += other.frames;
+        self.cancelled += other.cancelled;
+        self.frames_dropped += other.frames_dropped;
         self.latency.merge(&other.latency);
         for (label, failure) in &other.failures {
             self.failures

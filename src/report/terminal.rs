@@ -63,7 +63,8 @@ pub fn step_table(summary: &RunSummary) -> String {
     table.to_string()
 }
 
-/// Failures grouped by step and kind, with one example each; empty when none failed.
+/// Failures grouped by step and kind, with one example each, and attempts cancelled
+/// when the run stopped; empty when none.
 pub fn failure_lines(summary: &RunSummary) -> Vec<String> {
     let mut lines = Vec::new();
     for name in &summary.step_order {
@@ -72,6 +73,12 @@ pub fn failure_lines(summary: &RunSummary) -> Vec<String> {
                 lines.push(format!(
                     "{name}: {kind} ×{} (e.g. {})",
                     failure.count, failure.example
+                ));
+            }
+            if step.cancelled > 0 {
+                lines.push(format!(
+                    "{name}: cancelled ×{} (still in flight when the run stopped; not errors)",
+                    step.cancelled
                 ));
             }
         }

@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-/// Parses `10s`, `250ms`, `1m30s`, `1.5h`, `750us`; a bare number is refused so that
+/// Parses `10s`, `250ms`, `1m30s`, `1.5h`, `750us` (or `750µs`, as reports print it);
+/// a space may stand between a number and its unit. A bare number is refused so that
 /// nobody has to guess whether `10` meant seconds or milliseconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
@@ -20,37 +21,63 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
                 "`{text}` is not a duration; write e.g. `10s` or `250ms`"
             ));
         }
-        let number: f64 = rest[..number_len]
+        let number_text = &rest[..number_len];
+        let number: f64 = number_text
             .parse()
-            .map_err(|_| format!("`{text}` is not a duration; bad number"))?;
-        rest = &rest[number_len..];
+            .map_err(|_| format!("`{text}` is not a duration: `{number_text}` is not a number"))?;
+        rest = rest[number_len..].trim_start();
         let unit_len = rest
-            .find(|c: char| !c.is_ascii_alphabetic())
+            .find(|c: char| !c.is_alphabetic())
             .unwrap_or(rest.len());
-        let seconds_per_unit = match &rest[..unit_len] {
-            "h" => 3600.0,
-            "m" => 60.0,
-            "s" => 1.0,
-            "ms" => 1e-3,
-            "us" | "µs" => 1e-6,
-            "" => {
-                return Err(format!(
-                    "`{text}` has no unit; write e.g. `{text}s` or `{text}ms`"
-                ))
+        let unit = &rest[..unit_len];
+        let seconds_per_unit = unit_seconds(unit).ok_or_else(|| {
+            if unit.is_empty() && number_len == text.len() {
+                format!("`{text}` has no unit; write e.g. `{text}s` or `{text}ms`")
+            } else if unit.is_empty() {
+                format!("`{text}`: `{number_text}` has no unit (use {UNITS})")
+            } else {
+                let hint = long_unit(unit)
+                    .map(|short| format!("; did you mean `{number_text}{short}`?"))
+                    .unwrap_or_default();
+                format!("`{text}` has unknown unit `{unit}` (use {UNITS}){hint}")
             }
-            other => {
-                return Err(format!(
-                    "`{text}` has unknown unit `{other}` (use h, m, s, ms or us)"
-                ))
-            }
-        };
-        rest = &rest[unit_len..];
+        })?;
+        rest = rest[unit_len..].trim_start();
         total += number * seconds_per_unit;
     }
     if !total.is_finite() || total > 366.0 * 24.0 * 3600.0 {
-        return Err(format!("`{text}` is out of range"));
+        return Err(format!("`{text}` is out of range (at most 366 days)"));
     }
     Ok(Duration::from_secs_f64(total))
+}
+
+/// The units, as listed in messages.
+const UNITS: &str = "h, m, s, ms, or us/µs";
+
+/// Seconds per unit; `µ` is accepted as the micro sign (U+00B5) and as Greek mu (U+03BC).
+fn unit_seconds(unit: &str) -> Option<f64> {
+    Some(match unit {
+        "h" => 3600.0,
+        "m" => 60.0,
+        "s" => 1.0,
+        "ms" => 1e-3,
+        "us" | "\u{b5}s" | "\u{3bc}s" => 1e-6,
+        _ => return None,
+    })
+}
+
+/// The short unit for a spelled-out one, for the did-you-mean hint.
+fn long_unit(unit: &str) -> Option<&'static str> {
+    let unit = unit.to_lowercase();
+    let singular = unit.strip_suffix('s').unwrap_or(&unit);
+    Some(match singular {
+        "hour" | "hr" => "h",
+        "minute" | "min" => "m",
+        "second" | "sec" => "s",
+        "millisecond" | "msec" | "milli" => "ms",
+        "microsecond" | "usec" | "micro" => "us",
+        _ => return None,
+    })
 }
 
 /// A wait between a user's steps: fixed (`1s`) or uniformly drawn from `min..max`.
@@ -110,6 +137,41 @@ mod tests {
         assert_eq!(parse_duration("1m30s").unwrap(), Duration::from_secs(90));
         assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
         assert_eq!(parse_duration("750us").unwrap(), Duration::from_micros(750));
+        assert_eq!(parse_duration("393µs").unwrap(), Duration::from_micros(393));
+        assert_eq!(
+            parse_duration("393\u{3bc}s").unwrap(),
+            Duration::from_micros(393)
+        );
+        assert_eq!(parse_duration("1 s").unwrap(), Duration::from_secs(1));
+        assert_eq!(parse_duration("1m 30s").unwrap(), Duration::from_secs(90));
+    }
+
+    #[test]
+    fn hints_suggest_what_parses() {
+        let err = parse_duration("1 second").unwrap_err();
+        assert!(err.contains("did you mean `1s`?"), "{err}");
+        let err = parse_duration("5 minutes").unwrap_err();
+        assert!(err.contains("did you mean `5m`?"), "{err}");
+        let err = parse_duration("10").unwrap_err();
+        assert!(err.contains("`10s`"), "{err}");
+        let err = parse_duration("1s500").unwrap_err();
+        assert!(err.contains("`500` has no unit"), "{err}");
+        assert!(!err.contains("1s500s"), "{err}");
+        let err = parse_duration("5 parsecs").unwrap_err();
+        assert!(
+            err.contains("unknown unit `parsecs`") && !err.contains("did you mean"),
+            "{err}"
+        );
+        for bad in ["10", "1s500", "1 second", "5 parsecs", "2 hours", "1.5.2s"] {
+            let err = parse_duration(bad).unwrap_err();
+            if let Some((_, hint)) = err.split_once("did you mean `") {
+                let suggested = hint.split('`').next().unwrap();
+                assert!(
+                    parse_duration(suggested).is_ok(),
+                    "{bad}: hint `{suggested}` does not parse"
+                );
+            }
+        }
     }
 
     #[test]

@@ -200,9 +200,10 @@ impl Scenario {
     /// Every metric name a run can record: step names plus `first:` names.
     pub fn metric_names(&self) -> Vec<String> {
         let mut names: Vec<String> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for step in self.all_steps() {
             let mut push = |n: &str| {
-                if !names.iter().any(|x| x == n) {
+                if seen.insert(n.to_string()) {
                     names.push(n.to_string());
                 }
             };

@@ -6,12 +6,18 @@
 
 use super::diagnostic::{Diagnostics, Position};
 use super::duration::parse_think_time;
+use super::http_values::{
+    check_header_name, check_header_value, check_http_path, check_pointer, check_ws_path,
+};
 use super::model::*;
+use super::names::{check_description, check_name, check_scenario_name};
 use super::reader::{join, parse_tree, Reader};
 use super::rules::check_flow;
-use super::template::is_identifier;
+use super::source::{decode, read_input_file};
+use super::template::{is_identifier, Template};
 use marked_yaml::types::MarkedMappingNode;
 use marked_yaml::Node;
+use std::collections::HashSet;
 use std::path::Path;
 use std::time::Duration;
 
@@ -30,19 +36,23 @@ const TOP_KEYS: &[&str] = &[
 const STEP_KINDS: &[&str] = &["http", "ws_connect", "ws_send", "ws_receive", "ws_close"];
 const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"];
 
-/// Reads and checks the scenario at `path`, resolving `${env.…}` with `env`.
+/// Reads and checks the scenario at `path`, resolving `${env.…}` with `env`. Only a
+/// regular file of at most [`MAX_FILE_BYTES`](super::source::MAX_FILE_BYTES) is read.
 pub fn load_scenario(
     path: &Path,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Scenario, Diagnostics> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        Diagnostics::whole_file(
-            path,
-            Position { line: 0, column: 0 },
-            format!("cannot read the scenario: {e}"),
-        )
-    })?;
-    parse_scenario(path, &text, env)
+    let bytes = read_input_file(path, "scenario")?;
+    parse_scenario_bytes(path, &bytes, env)
+}
+
+/// Checks scenario file contents: UTF-8 first (an invalid byte is placed), then as text.
+pub fn parse_scenario_bytes(
+    path: &Path,
+    bytes: &[u8],
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Scenario, Diagnostics> {
+    parse_scenario(path, decode(path, bytes)?, env)
 }
 
 /// Checks scenario text that claims to come from `path` (tests feed text directly).
@@ -62,28 +72,33 @@ fn read_scenario(r: &mut Reader, tree: &Node) -> Option<Scenario> {
     let name = r
         .required(top, "", "name")
         .and_then(|n| r.string(n, "name"));
-    if let Some(n) = &name {
-        if n.chars().any(|c| c.is_control() || c == '/' || c == '\\') {
-            let node = top.get_node("name").expect("name was read above");
-            r.error(
-                node,
-                "name",
-                "must not contain slashes or control characters (it names the report folder)",
-            );
+    if let (Some(n), Some(node)) = (&name, top.get_node("name")) {
+        if let Err(message) = check_scenario_name(n) {
+            r.error(node, "name", message);
         }
     }
-    let description = top
-        .get_node("description")
-        .and_then(|n| r.string(n, "description"));
+    let description = top.get_node("description").and_then(|n| {
+        let text = r.string(n, "description")?;
+        check_description(&text)
+            .map_err(|message| r.error(n, "description", message))
+            .ok()?;
+        Some(text)
+    });
     let slo_file = top.get_node("slo").and_then(|n| {
         let rel = r.string(n, "slo")?;
         let file = r.file().parent().unwrap_or(Path::new(".")).join(rel);
-        if !file.is_file() {
-            r.error(
+        match std::fs::metadata(&file) {
+            Ok(meta) if meta.is_file() => {}
+            Ok(_) => r.error(
+                n,
+                "slo",
+                format!("budgets file `{}` is not a regular file", file.display()),
+            ),
+            Err(_) => r.error(
                 n,
                 "slo",
                 format!("budgets file `{}` does not exist", file.display()),
-            );
+            ),
         }
         Some(file)
     });
@@ -93,7 +108,7 @@ fn read_scenario(r: &mut Reader, tree: &Node) -> Option<Scenario> {
         .unwrap_or_default();
     let timeout = top
         .get_node("timeout")
-        .and_then(|n| r.duration(n, "timeout"))
+        .and_then(|n| r.timeout(n, "timeout"))
         .unwrap_or(DEFAULT_TIMEOUT);
     let load = r.required(top, "", "load").and_then(|n| read_load(r, n));
     let flows = r.required(top, "", "flows").and_then(|n| read_flows(r, n));
@@ -159,7 +174,7 @@ fn read_load(r: &mut Reader, node: &Node) -> Option<Load> {
             let stage = r.mapping(item, &field, &["name", "users", "over"])?;
             let name = stage
                 .get_node("name")
-                .and_then(|n| r.string(n, &join(&field, "name")));
+                .and_then(|n| read_name(r, n, &join(&field, "name")));
             let users = r
                 .required(stage, &field, "users")
                 .and_then(|n| r.number(n, &join(&field, "users"), 0, 100_000));
@@ -201,8 +216,9 @@ fn read_flows(r: &mut Reader, node: &Node) -> Option<Vec<Flow>> {
         .enumerate()
         .filter_map(|(i, item)| read_flow(r, item, i))
         .collect();
+    let mut seen = HashSet::new();
     for (i, flow) in flows.iter().enumerate() {
-        if flows[..i].iter().any(|f| f.name == flow.name) {
+        if !seen.insert(flow.name.as_str()) {
             r.error(
                 &items[i],
                 &format!("flows[{i}].name"),
@@ -218,7 +234,7 @@ fn read_flow(r: &mut Reader, node: &Node, index: usize) -> Option<Flow> {
     let map = r.mapping(node, &field, &["name", "weight", "think", "setup", "steps"])?;
     let name = r
         .required(map, &field, "name")
-        .and_then(|n| r.string(n, &join(&field, "name")));
+        .and_then(|n| read_name(r, n, &join(&field, "name")));
     let weight = match map.get_node("weight") {
         Some(n) => r
             .number(n, &join(&field, "weight"), 1, 10_000)
@@ -300,7 +316,20 @@ fn read_step(r: &mut Reader, node: &Node, field: &str) -> Option<Step> {
     })
 }
 
-/// The step's `name:`, or a default built from what it does.
+/// A flow, step, stage or `first:` name: not empty, no control characters, not too long.
+fn read_name(r: &mut Reader, node: &Node, field: &str) -> Option<String> {
+    let name = r.string(node, field)?;
+    match check_name(&name) {
+        Ok(()) => Some(name),
+        Err(message) => {
+            r.error(node, field, message);
+            None
+        }
+    }
+}
+
+/// The step's `name:`, or a default built from what it does; a default that would make
+/// a bad name (from an odd path) asks for a `name:` at the step.
 fn step_name(
     r: &mut Reader,
     map: &MarkedMappingNode,
@@ -308,9 +337,49 @@ fn step_name(
     default: impl FnOnce() -> String,
 ) -> Option<String> {
     match map.get_node("name") {
-        Some(n) => r.string(n, &join(field, "name")),
-        None => Some(default()),
+        Some(n) => read_name(r, n, &join(field, "name")),
+        None => {
+            let name = default();
+            match check_name(&name) {
+                Ok(()) => Some(name),
+                Err(message) => {
+                    let position = Position::of(map.span());
+                    r.error_at(
+                        position,
+                        field,
+                        format!("the step's default name (method and path) {message}; give the step a `name:`"),
+                    );
+                    None
+                }
+            }
+        }
     }
+}
+
+/// Header names and values: each must be sendable (see `http_values`).
+fn read_headers(r: &mut Reader, map: &MarkedMappingNode, field: &str) -> Vec<(String, Template)> {
+    let Some(node) = map.get_node("headers") else {
+        return Vec::new();
+    };
+    let field = join(field, "headers");
+    let Some(written) = node.as_mapping() else {
+        // Reports the wrong type, with the wording used for `query`.
+        return r.template_map(node, &field);
+    };
+    written
+        .iter()
+        .filter_map(|(key, value)| {
+            let header_field = join(&field, key.as_str());
+            if let Err(message) = check_header_name(key.as_str()) {
+                r.error_at(Position::of(key.span()), &header_field, message);
+            }
+            let template = r.template(value, &header_field)?;
+            if let Err(message) = check_header_value(&template) {
+                r.error(value, &header_field, message);
+            }
+            Some((key.as_str().to_string(), template))
+        })
+        .collect()
 }
 
 fn read_http(r: &mut Reader, node: &Node, field: &str) -> Option<(String, Action)> {
@@ -339,6 +408,7 @@ fn read_http(r: &mut Reader, node: &Node, field: &str) -> Option<(String, Action
     };
     let path_node = r.required(map, field, "path")?;
     let path_text = r.string(path_node, &join(field, "path"))?;
+    let path = r.template(path_node, &join(field, "path"));
     if !(path_text.starts_with('/')
         || path_text.starts_with("http://")
         || path_text.starts_with("https://"))
@@ -348,16 +418,14 @@ fn read_http(r: &mut Reader, node: &Node, field: &str) -> Option<(String, Action
             &join(field, "path"),
             "must start with `/` (joined to the target) or be a full http(s) URL",
         );
+    } else if let Some(Err(message)) = path.as_ref().map(check_http_path) {
+        r.error(path_node, &join(field, "path"), message);
     }
-    let path = r.template(path_node, &join(field, "path"));
     let query = map
         .get_node("query")
         .map(|n| r.template_map(n, &join(field, "query")))
         .unwrap_or_default();
-    let headers = map
-        .get_node("headers")
-        .map(|n| r.template_map(n, &join(field, "headers")))
-        .unwrap_or_default();
+    let headers = read_headers(r, map, field);
     let body = read_body(r, map, field, false);
     let expect = map
         .get_node("expect")
@@ -366,10 +434,10 @@ fn read_http(r: &mut Reader, node: &Node, field: &str) -> Option<(String, Action
     let extract = map
         .get_node("extract")
         .map(|n| read_extract(r, n, &join(field, "extract")))
-        .unwrap_or_default();
+        .unwrap_or(Some(Vec::new()));
     let timeout = map
         .get_node("timeout")
-        .and_then(|n| r.duration(n, &join(field, "timeout")));
+        .and_then(|n| r.timeout(n, &join(field, "timeout")));
     let name = step_name(r, map, field, || format!("{method} {path_text}"))?;
     let step = HttpStep {
         method,
@@ -378,7 +446,7 @@ fn read_http(r: &mut Reader, node: &Node, field: &str) -> Option<(String, Action
         headers,
         body: body?,
         expect,
-        extract,
+        extract: extract?,
         timeout,
     };
     Some((name, Action::Http(step)))
@@ -424,6 +492,14 @@ fn read_expect(r: &mut Reader, node: &Node, field: &str) -> Expect {
             Node::Sequence(items) => items.iter().collect(),
             other => vec![other],
         };
+        if list.is_empty() {
+            r.error(
+                n,
+                &join(field, "status"),
+                "an empty list would accept no response; list the codes to accept, or leave `status` out to accept any status below 400",
+            );
+            return None;
+        }
         let codes: Vec<u16> = list
             .iter()
             .filter_map(|item| {
@@ -460,13 +536,17 @@ fn read_pointer_equalities(r: &mut Reader, node: &Node, field: &str) -> Vec<Poin
     map.iter()
         .filter_map(|(key, value)| {
             let pointer = key.as_str().to_string();
-            if !pointer.starts_with('/') {
+            let checked = if pointer.is_empty() {
+                Err(
+                    "an empty pointer names the whole document; name a field, e.g. `/type`"
+                        .to_string(),
+                )
+            } else {
+                check_pointer(&pointer)
+            };
+            if let Err(message) = checked {
                 let position = Position::of(key.span());
-                r.error_at(
-                    position,
-                    &join(field, &pointer),
-                    format!("`{pointer}` is not a JSON pointer; it must start with `/`"),
-                );
+                r.error_at(position, &join(field, &pointer), message);
                 return None;
             }
             Some(PointerEquals {
@@ -477,16 +557,19 @@ fn read_pointer_equalities(r: &mut Reader, node: &Node, field: &str) -> Vec<Poin
         .collect()
 }
 
-fn read_extract(r: &mut Reader, node: &Node, field: &str) -> Vec<Extract> {
+/// `{ var: /pointer, … }`; `None` when any entry is wrong, so that the step counts as
+/// unread and the flow checks do not report its variables as never set.
+fn read_extract(r: &mut Reader, node: &Node, field: &str) -> Option<Vec<Extract>> {
     let Some(map) = node.as_mapping() else {
         r.error(
             node,
             field,
             "expected a mapping of variable names to JSON pointers, e.g. `{ token: /token }`",
         );
-        return vec![];
+        return None;
     };
-    map.iter()
+    let extracts: Vec<Extract> = map
+        .iter()
         .filter_map(|(key, value)| {
             let var = key.as_str().to_string();
             let var_field = join(field, &var);
@@ -497,13 +580,15 @@ fn read_extract(r: &mut Reader, node: &Node, field: &str) -> Vec<Extract> {
             }
             Some(Extract { var, pointer: r.pointer(value, &var_field)? })
         })
-        .collect()
+        .collect();
+    (extracts.len() == map.len()).then_some(extracts)
 }
 
 fn read_ws_connect(r: &mut Reader, node: &Node, field: &str) -> Option<(String, Action)> {
     let map = r.mapping(node, field, &["name", "path", "headers", "timeout"])?;
     let path_node = r.required(map, field, "path")?;
     let path_text = r.string(path_node, &join(field, "path"))?;
+    let path = r.template(path_node, &join(field, "path"));
     if !(path_text.starts_with('/')
         || path_text.starts_with("ws://")
         || path_text.starts_with("wss://"))
@@ -513,15 +598,13 @@ fn read_ws_connect(r: &mut Reader, node: &Node, field: &str) -> Option<(String, 
             &join(field, "path"),
             "must start with `/` (joined to the target) or be a full ws(s):// URL",
         );
+    } else if let Some(Err(message)) = path.as_ref().map(check_ws_path) {
+        r.error(path_node, &join(field, "path"), message);
     }
-    let path = r.template(path_node, &join(field, "path"));
-    let headers = map
-        .get_node("headers")
-        .map(|n| r.template_map(n, &join(field, "headers")))
-        .unwrap_or_default();
+    let headers = read_headers(r, map, field);
     let timeout = map
         .get_node("timeout")
-        .and_then(|n| r.duration(n, &join(field, "timeout")));
+        .and_then(|n| r.timeout(n, &join(field, "timeout")));
     let name = step_name(r, map, field, || "ws-connect".to_string())?;
     Some((
         name,
@@ -565,14 +648,14 @@ fn read_ws_receive(r: &mut Reader, node: &Node, field: &str) -> Option<(String, 
     };
     let first = map
         .get_node("first")
-        .and_then(|n| r.string(n, &join(field, "first")));
+        .and_then(|n| read_name(r, n, &join(field, "first")));
     let timeout = map
         .get_node("timeout")
-        .and_then(|n| r.duration(n, &join(field, "timeout")));
+        .and_then(|n| r.timeout(n, &join(field, "timeout")));
     let extract = map
         .get_node("extract")
         .map(|n| read_extract(r, n, &join(field, "extract")))
-        .unwrap_or_default();
+        .unwrap_or(Some(Vec::new()));
     let name = step_name(r, map, field, || "ws-receive".to_string())?;
     Some((
         name,
@@ -580,7 +663,7 @@ fn read_ws_receive(r: &mut Reader, node: &Node, field: &str) -> Option<(String, 
             until,
             first,
             timeout,
-            extract,
+            extract: extract?,
         }),
     ))
 }
@@ -596,4 +679,225 @@ fn read_ws_close(r: &mut Reader, node: &Node, field: &str) -> Option<(String, Ac
         }
     };
     Some((name, Action::WsClose))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::template::{JsonTemplate, Vars};
+    use serde_json::json;
+
+    const FILE: &str = "dir/scenario.yaml";
+
+    fn parse(text: &str) -> Result<Scenario, Diagnostics> {
+        let env = |name: &str| (name == "SET").then(|| "from-env".to_string());
+        parse_scenario(Path::new(FILE), text, &env)
+    }
+
+    /// The one problem of `text`: (line, column, field, message).
+    fn problem(text: &str) -> (usize, usize, String, String) {
+        let problems = parse(text).unwrap_err();
+        assert_eq!(problems.0.len(), 1, "expected one problem:\n{problems}");
+        let d = &problems.0[0];
+        (
+            d.position.line,
+            d.position.column,
+            d.field.clone(),
+            d.message.clone(),
+        )
+    }
+
+    const SMALL: &str = "name: small
+timeout: 2s
+load:
+  stages:
+    - { name: warm, users: 2, over: 1m30s }
+    - { users: 0, over: 500ms }
+flows:
+  - name: f
+    weight: 3
+    think: 100ms..200ms
+    setup:
+      - http: { method: post, path: /login, json: { user: \"u${user}\", id: \"42\", n: 42, on: \"true\" },
+                extract: { token: /token } }
+    steps:
+      - http: { path: /items, headers: { Authorization: \"Bearer ${token}\", X-Env: \"${env.SET}\" },
+                query: { q: \"${env.UNSET:-fallback}\" }, expect: { status: [200, 204] } }
+      - ws_connect: { path: \"/ws?token=${token}\", timeout: 1s }
+      - ws_receive: { name: reply, first: first-token, until: { pointer: /type, equals: done } }
+      - ws_close:
+";
+
+    #[test]
+    fn a_scenario_is_read_into_checked_types() {
+        let s = parse(SMALL).unwrap();
+        assert_eq!(s.name, "small");
+        assert_eq!(s.timeout, Duration::from_secs(2));
+        assert_eq!(s.load.stages[0].name.as_deref(), Some("warm"));
+        assert_eq!(s.load.stages[0].over, Duration::from_secs(90));
+        assert_eq!(s.load.stages[1].over, Duration::from_millis(500));
+        assert_eq!(s.peak_users(), 2);
+        let flow = &s.flows[0];
+        assert_eq!((flow.weight, flow.setup.len(), flow.steps.len()), (3, 1, 4));
+        assert_eq!(flow.think.unwrap().max, Duration::from_millis(200));
+        assert_eq!(
+            flow.setup[0].name, "POST /login",
+            "default name: method and path"
+        );
+        assert_eq!(
+            flow.setup[0].position,
+            Position {
+                line: 12,
+                column: 9
+            }
+        );
+        let names: Vec<&str> = flow.steps.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["GET /items", "ws-connect", "reply", "ws-close"]);
+        assert_eq!(s.metric_names().len(), 6, "steps plus the `first:` name");
+        let Action::Http(items) = &flow.steps[0].action else {
+            panic!("http")
+        };
+        assert_eq!(items.expect.status, Some(vec![200, 204]));
+        let vars = Vars {
+            user: 7,
+            values: [("token".to_string(), json!("t"))].into(),
+        };
+        let header = |i: usize| items.headers[i].1.render(&vars).unwrap();
+        assert_eq!(
+            (header(0), header(1)),
+            ("Bearer t".into(), "from-env".into())
+        );
+        assert_eq!(items.query[0].1.render(&vars).unwrap(), "fallback");
+    }
+
+    #[test]
+    fn quoted_scalars_stay_text_in_json_bodies() {
+        let s = parse(SMALL).unwrap();
+        let Action::Http(login) = &s.flows[0].setup[0].action else {
+            panic!("http")
+        };
+        let Some(Body::Json(body)) = &login.body else {
+            panic!("json body")
+        };
+        let sent = body
+            .render(&Vars {
+                user: 7,
+                ..Vars::default()
+            })
+            .unwrap();
+        assert_eq!(
+            sent,
+            json!({ "user": "u7", "id": "42", "n": 42, "on": "true" })
+        );
+        assert!(matches!(body, JsonTemplate::Object(_)));
+    }
+
+    #[test]
+    fn every_problem_is_listed_in_file_order() {
+        let text = SMALL
+            .replace("over: 500ms", "over: 5 parsecs")
+            .replace("weight: 3", "weight: 0")
+            .replace("/type", "type");
+        let problems = parse(&text).unwrap_err();
+        let lines: Vec<usize> = problems.0.iter().map(|d| d.position.line).collect();
+        assert_eq!(lines, [6, 9, 18], "{problems}");
+        assert!(problems.0.iter().all(|d| d.file == Path::new(FILE)));
+    }
+
+    #[test]
+    fn input_limits_are_enforced_before_reading() {
+        assert!(
+            parse(&format!("\u{FEFF}{SMALL}")).is_ok(),
+            "a BOM is skipped"
+        );
+        let (line, column, _, message) = problem(&SMALL.replace("timeout: 2s", "timeout: 2s\0"));
+        assert_eq!((line, column), (2, 12));
+        assert!(message.contains("NUL"), "{message}");
+        let (line, _, _, message) = problem(&format!("{SMALL}---\nname: other\n"));
+        assert_eq!(line, 20);
+        assert!(message.contains("second YAML document"), "{message}");
+        let deep = SMALL.replace(
+            "n: 42",
+            &format!("n: {}1{}", "[".repeat(60), "]".repeat(60)),
+        );
+        assert!(problem(&deep).3.contains("deeper than 64"));
+        let bytes = [b"name: caf\xe9\n".as_slice(), &SMALL.as_bytes()[12..]].concat();
+        let err = parse_scenario_bytes(Path::new(FILE), &bytes, &|_| None).unwrap_err();
+        assert_eq!((err.0[0].position.line, err.0[0].position.column), (1, 10));
+    }
+
+    #[test]
+    fn what_run_could_not_send_is_refused() {
+        for (from, to, field, hint) in [
+            ("name: small", "name: \"a/b\"", "name", "not allowed"),
+            ("name: f", "name: \"f\\e[31m\"", "flows[0].name", "ESC"),
+            ("timeout: 2s", "timeout: 0s", "timeout", "timeout of 0"),
+            (
+                "timeout: 1s }",
+                "timeout: 0ms }",
+                "flows[0].steps[1].ws_connect.timeout",
+                "timeout of 0",
+            ),
+            (
+                "[200, 204]",
+                "[]",
+                "flows[0].steps[0].http.expect.status",
+                "empty list",
+            ),
+            (
+                "X-Env:",
+                "\"X Env\":",
+                "flows[0].steps[0].http.headers.X Env",
+                "header name",
+            ),
+            (
+                "\"${env.SET}\"",
+                "\"a\\r\\nb\"",
+                "flows[0].steps[0].http.headers.X-Env",
+                "line break",
+            ),
+            (
+                "/token }",
+                "\"/token~\" }",
+                "flows[0].setup[0].http.extract.token",
+                "bad escape",
+            ),
+            (
+                "${env.UNSET:-fallback}",
+                "${env.UNSET:-${user}}",
+                "flows[0].steps[0].http.query.q",
+                "cannot hold another",
+            ),
+            (
+                "\"/ws?token=${token}\"",
+                "\"/ws?token=a b\"",
+                "flows[0].steps[1].ws_connect.path",
+                "WebSocket URL",
+            ),
+        ] {
+            assert!(SMALL.contains(from), "{from}");
+            let (_, _, found_field, message) = problem(&SMALL.replacen(from, to, 1));
+            assert_eq!(found_field, field, "{to}: {message}");
+            assert!(message.contains(hint), "{to}: {message}");
+        }
+    }
+
+    #[test]
+    fn unknown_keys_suggest_only_close_matches() {
+        let problems = parse(&SMALL.replace("flows:", "flow:"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            problems.contains("unknown key `flow`; did you mean `flows`?"),
+            "{problems}"
+        );
+        assert!(!problems.contains("`slo`"), "{problems}");
+        let problems = parse(&SMALL.replace("timeout: 2s", "zzz: 2s"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            problems.contains("allowed: name, description"),
+            "{problems}"
+        );
+    }
 }

@@ -3,57 +3,25 @@
 //! serde would stop at the first error and forget positions; this reader keeps going,
 //! so `loadgate validate` lists all problems with their line, column and field path.
 
-use super::diagnostic::{Diagnostic, Diagnostics, Position};
+use super::diagnostic::{shorten, Diagnostic, Diagnostics, Position, MAX_LISTED};
 use super::duration::parse_duration;
+use super::http_values::check_pointer;
+use super::source::{check_characters, strip_bom};
 use super::template::{JsonTemplate, Template};
+use super::tree::build_tree;
 use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode, MarkedSequenceNode};
-use marked_yaml::{LoaderOptions, Node};
+use marked_yaml::Node;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// Parses YAML text into a tree; syntax errors become a single diagnostic.
+/// Parses YAML text into a tree; problems become a single diagnostic. A leading
+/// byte-order mark is skipped and forbidden characters are refused before parsing (see
+/// `source`); the tree is built without recursion and with a depth limit (see `tree`).
 pub fn parse_tree(file: &Path, text: &str) -> Result<Node, Diagnostics> {
-    use marked_yaml::LoadError;
-    let options = LoaderOptions::default().error_on_duplicate_keys(true);
-    marked_yaml::parse_yaml_with_options(0, text, options).map_err(|err| {
-        let (marker, message) = match &err {
-            LoadError::TopLevelMustBeMapping(m) => (
-                Some(*m),
-                "the file must be a YAML mapping (key: value)".to_string(),
-            ),
-            LoadError::TopLevelMustBeSequence(m) => (Some(*m), err.to_string()),
-            LoadError::UnexpectedAnchor(m) => (
-                Some(*m),
-                "YAML anchors and aliases are not supported".to_string(),
-            ),
-            LoadError::MappingKeyMustBeScalar(m) => {
-                (Some(*m), "mapping keys must be plain scalars".to_string())
-            }
-            LoadError::UnexpectedTag(m) => {
-                (Some(*m), "YAML tags (`!tag`) are not supported".to_string())
-            }
-            LoadError::ScanError(m, _) => (
-                Some(*m),
-                format!("invalid YAML: {}", strip_marker(&err.to_string())),
-            ),
-            LoadError::DuplicateKey(inner) => (
-                inner.key.span().start().copied(),
-                format!("duplicate key `{}`", inner.key.as_str()),
-            ),
-        };
-        let position = marker
-            .map(|m| Position {
-                line: m.line(),
-                column: m.column(),
-            })
-            .unwrap_or(Position { line: 1, column: 1 });
-        Diagnostics::whole_file(file, position, message)
-    })
-}
-
-fn strip_marker(text: &str) -> &str {
-    text.split_once(": ").map(|(_, rest)| rest).unwrap_or(text)
+    let text = strip_bom(text);
+    check_characters(file, text)?;
+    build_tree(file, text)
 }
 
 /// The reader: holds the file name, the environment lookup and the problems so far.
@@ -61,6 +29,8 @@ pub struct Reader<'env> {
     file: PathBuf,
     env: &'env dyn Fn(&str) -> Option<String>,
     problems: Vec<Diagnostic>,
+    /// Problems found past [`MAX_LISTED`], counted but not kept.
+    unlisted: usize,
 }
 
 /// Names a node's kind for "expected X, found Y" messages.
@@ -79,6 +49,7 @@ impl<'env> Reader<'env> {
             file: file.to_path_buf(),
             env,
             problems: Vec::new(),
+            unlisted: 0,
         }
     }
 
@@ -94,12 +65,22 @@ impl<'env> Reader<'env> {
 
     /// Records a problem at an explicit position.
     pub fn error_at(&mut self, position: Position, field: &str, message: impl Into<String>) {
+        if self.is_full() {
+            self.unlisted += 1;
+            return;
+        }
         self.problems.push(Diagnostic {
             file: self.file.clone(),
             position,
             field: field.to_string(),
             message: message.into(),
         });
+    }
+
+    /// Whether enough problems are kept to list; later ones are only counted, so costly
+    /// hints need not be worked out for them.
+    fn is_full(&self) -> bool {
+        self.problems.len() >= 2 * MAX_LISTED
     }
 
     /// Whether any problem has been recorded.
@@ -120,9 +101,7 @@ impl<'env> Reader<'env> {
                         "the file could not be read",
                     );
                 }
-                self.problems
-                    .sort_by_key(|d| (d.position.line, d.position.column));
-                Err(Diagnostics(self.problems))
+                Err(Diagnostics::listed(self.problems, self.unlisted))
             }
         }
     }
@@ -145,17 +124,19 @@ impl<'env> Reader<'env> {
         };
         for key in map.keys() {
             if !allowed.contains(&key.as_str()) {
-                let hint = allowed
-                    .iter()
-                    .filter(|a| strsim::damerau_levenshtein(a, key.as_str()) <= 2)
-                    .map(|a| format!("; did you mean `{a}`?"))
-                    .next()
-                    .unwrap_or_else(|| format!("; allowed: {}", allowed.join(", ")));
+                if self.is_full() {
+                    self.unlisted += 1;
+                    continue;
+                }
+                let hint = match closest(key.as_str(), allowed) {
+                    Some(close) => format!("; did you mean `{close}`?"),
+                    None => format!("; allowed: {}", allowed.join(", ")),
+                };
                 let position = Position::of(key.span());
                 self.error_at(
                     position,
                     &join(field, key.as_str()),
-                    format!("unknown key `{}`{hint}", key.as_str()),
+                    format!("unknown key `{}`{hint}", shorten(key.as_str())),
                 );
             }
         }
@@ -245,6 +226,20 @@ impl<'env> Reader<'env> {
             .ok()
     }
 
+    /// A timeout: a duration greater than zero (a zero timeout would fail every attempt).
+    pub fn timeout(&mut self, node: &Node, field: &str) -> Option<Duration> {
+        let timeout = self.duration(node, field)?;
+        if timeout.is_zero() {
+            self.error(
+                node,
+                field,
+                "a timeout of 0 would fail every attempt; give a duration above zero, e.g. `5s`",
+            );
+            return None;
+        }
+        Some(timeout)
+    }
+
     /// A string with `${…}` references.
     pub fn template(&mut self, node: &Node, field: &str) -> Option<Template> {
         let text = self.scalar(node, field)?.as_str().to_string();
@@ -318,19 +313,41 @@ impl<'env> Reader<'env> {
         }
     }
 
-    /// A JSON pointer (`/a/0/b`, or empty for the whole document).
+    /// A JSON pointer (`/a/0/b`, or empty for the whole document), per RFC 6901.
     pub fn pointer(&mut self, node: &Node, field: &str) -> Option<String> {
         let text = self.scalar(node, field)?.as_str().to_string();
-        if !text.is_empty() && !text.starts_with('/') {
-            self.error(
-                node,
-                field,
-                format!("`{text}` is not a JSON pointer; it must start with `/` (e.g. `/token`)"),
-            );
-            return None;
+        match check_pointer(&text) {
+            Ok(()) => Some(text),
+            Err(message) => {
+                self.error(node, field, message);
+                None
+            }
         }
-        Some(text)
     }
+}
+
+/// The allowed key closest to a mistyped one, if it is close enough to be a slip: at most
+/// one edit for short keys, two for longer ones, and never more than a third of the key.
+/// Ties go to the key that shares the typed key's start.
+pub fn closest<'a>(typed: &str, allowed: &[&'a str]) -> Option<&'a str> {
+    if typed.chars().count() > 64 {
+        return None;
+    }
+    let limit = match typed.chars().count() {
+        0..=2 => 0,
+        3..=5 => 1,
+        _ => 2,
+    };
+    allowed
+        .iter()
+        .map(|a| {
+            let distance = strsim::damerau_levenshtein(typed, a);
+            let same_start = typed.chars().next() == a.chars().next();
+            (distance, !same_start, *a)
+        })
+        .filter(|(distance, _, a)| *distance <= limit && *distance * 3 <= a.chars().count())
+        .min()
+        .map(|(_, _, a)| a)
 }
 
 /// YAML's typed plain scalars (null, booleans, numbers); `None` for text and for

@@ -5,6 +5,7 @@
 //! line number rather than a surprise at request time, and rendering on the hot path is a
 //! walk over pre-split parts.
 
+use super::diagnostic::shorten;
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -66,7 +67,7 @@ impl Template {
             };
             let end = after
                 .find('}')
-                .ok_or_else(|| format!("unclosed `${{` in `{text}`"))?;
+                .ok_or_else(|| format!("unclosed `${{` in `{}`", shorten(text)))?;
             let reference = after[..end].trim();
             rest = &after[end + 1..];
             match parse_reference(reference, env)? {
@@ -148,7 +149,14 @@ fn parse_reference(reference: &str, env: &dyn Fn(&str) -> Option<String>) -> Res
         };
         if !is_identifier(name) {
             return Err(format!(
-                "`${{{reference}}}`: `{name}` is not an environment variable name"
+                "`${{{}}}`: `{}` is not an environment variable name",
+                shorten(reference),
+                shorten(name)
+            ));
+        }
+        if default.is_some_and(|d| d.contains("${")) {
+            return Err(format!(
+                "`${{env.{name}:-…}}`: a default is plain text and cannot hold another `${{…}}` reference; set `{name}` or write the default out"
             ));
         }
         return match (env(name), default) {
@@ -163,7 +171,8 @@ fn parse_reference(reference: &str, env: &dyn Fn(&str) -> Option<String>) -> Res
         Ok(Part::Var(reference.to_string()))
     } else {
         Err(format!(
-            "`${{{reference}}}` is not a reference; use `${{name}}`, `${{user}}` or `${{env.NAME:-default}}`"
+            "`${{{}}}` is not a reference; use `${{name}}`, `${{user}}` or `${{env.NAME:-default}}`",
+            shorten(reference)
         ))
     }
 }
@@ -266,6 +275,13 @@ mod tests {
             .unwrap_err()
             .contains("MISSING"));
         assert!(Template::parse("${a b}", &no_env).is_err());
+        let nested = Template::parse("${env.NOPE:-${user}}", &no_env).unwrap_err();
+        assert!(nested.contains("cannot hold another"), "{nested}");
+        let env = |_: &str| Some("set".to_string());
+        assert!(
+            Template::parse("${env.SET:-${user}}", &env).is_err(),
+            "refused even when set"
+        );
         let unset = Template::parse("${nope}", &no_env).unwrap().render(&vars());
         assert_eq!(unset, Err(UnsetVariable("nope".into())));
     }

@@ -4,8 +4,10 @@
 //! step or stage it names must exist.
 
 use super::rule::{parse_rule, Rule, Scope, StageRef};
+use crate::scenario::names::check_shown_text;
 use crate::scenario::reader::{join, parse_tree, Reader};
-use crate::scenario::{Diagnostic, Diagnostics, Position, Scenario};
+use crate::scenario::source::{decode, read_input_file};
+use crate::scenario::{Diagnostic, Diagnostics, Scenario};
 use std::path::Path;
 
 /// A budget ready to judge.
@@ -25,15 +27,27 @@ pub struct Budget {
 pub fn load_budgets(scenario: &Scenario) -> Result<Vec<Budget>, Diagnostics> {
     let mut budgets = Vec::new();
     let mut problems: Vec<Diagnostic> = Vec::new();
+    let names = scenario.metric_names();
+    let mut stages = std::collections::HashMap::new();
+    for (index, stage) in scenario.load.stages.iter().enumerate() {
+        if let Some(name) = &stage.name {
+            stages.entry(name.as_str()).or_insert(index);
+        }
+    }
+    let known = Known {
+        set: names.iter().map(String::as_str).collect(),
+        listed: list_some(&names),
+        stages,
+    };
     if let Some(file) = &scenario.slo_file {
-        match read_budget_file(file, scenario) {
+        match read_budget_file(file, scenario, &known) {
             Ok(found) => budgets.extend(found),
             Err(Diagnostics(found)) => problems.extend(found),
         }
     }
     for (index, (text, position)) in scenario.budgets.iter().enumerate() {
         let field = format!("budgets[{index}]");
-        match check(text, None, scenario) {
+        match check(text, None, scenario, &known) {
             Ok(budget) => budgets.push(budget),
             Err(message) => problems.push(Diagnostic {
                 file: scenario.source.clone(),
@@ -46,21 +60,51 @@ pub fn load_budgets(scenario: &Scenario) -> Result<Vec<Budget>, Diagnostics> {
     if problems.is_empty() {
         Ok(budgets)
     } else {
-        Err(Diagnostics(problems))
+        Err(Diagnostics::listed(problems, 0))
     }
 }
 
-/// Parses `text` and resolves it against the scenario's steps and stages.
-fn check(text: &str, source: Option<String>, scenario: &Scenario) -> Result<Budget, String> {
+/// The scenario's metric and stage names, for looking up and for messages.
+struct Known<'s> {
+    set: std::collections::HashSet<&'s str>,
+    /// The first few names, as an error message lists them.
+    listed: String,
+    /// Stage names and the index of the first stage with each.
+    stages: std::collections::HashMap<&'s str, usize>,
+}
+
+/// `a, b, c` for a few names; past ten, `… and N more`.
+fn list_some(names: &[String]) -> String {
+    const SHOWN: usize = 10;
+    let mut text = names
+        .iter()
+        .take(SHOWN)
+        .map(|n| crate::scenario::diagnostic::shorten(n))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > SHOWN {
+        text.push_str(&format!(" and {} more", names.len() - SHOWN));
+    }
+    text
+}
+
+/// Parses `text` and resolves it against the scenario's steps (`known`, its metric
+/// names) and stages. Rule text is shown in every report, so it may hold no control
+/// characters.
+fn check(
+    text: &str,
+    source: Option<String>,
+    scenario: &Scenario,
+    known: &Known,
+) -> Result<Budget, String> {
+    check_shown_text(text).map_err(|e| format!("the rule {e}"))?;
     let rule = parse_rule(text)?;
     if let Scope::Steps(steps) = &rule.scope {
-        let known = scenario.metric_names();
         for step in steps {
-            if !known.contains(step) {
+            if !known.set.contains(step.as_str()) {
                 return Err(format!(
                     "`{text}`: scenario `{}` has no step `{step}` (its steps: {})",
-                    scenario.name,
-                    known.join(", ")
+                    scenario.name, known.listed
                 ));
             }
         }
@@ -75,11 +119,9 @@ fn check(text: &str, source: Option<String>, scenario: &Scenario) -> Result<Budg
             ))
         }
         Some(StageRef::Name(name)) => Some(
-            scenario
-                .load
+            *known
                 .stages
-                .iter()
-                .position(|s| s.name.as_deref() == Some(name.as_str()))
+                .get(name.as_str())
                 .ok_or_else(|| format!("`{text}`: no stage is named `{name}`"))?,
         ),
     };
@@ -91,16 +133,15 @@ fn check(text: &str, source: Option<String>, scenario: &Scenario) -> Result<Budg
     })
 }
 
-/// Reads a budgets file: `budgets:` entries of `{ rule, source, scenarios }`.
-fn read_budget_file(file: &Path, scenario: &Scenario) -> Result<Vec<Budget>, Diagnostics> {
-    let text = std::fs::read_to_string(file).map_err(|e| {
-        Diagnostics::whole_file(
-            file,
-            Position::default(),
-            format!("cannot read the budgets file: {e}"),
-        )
-    })?;
-    let tree = parse_tree(file, &text)?;
+/// Reads a budgets file: `budgets:` entries of `{ rule, source, scenarios }`. The file
+/// gets the same input limits as a scenario (size, file type, encoding, nesting).
+fn read_budget_file(
+    file: &Path,
+    scenario: &Scenario,
+    known: &Known,
+) -> Result<Vec<Budget>, Diagnostics> {
+    let bytes = read_input_file(file, "budgets file")?;
+    let tree = parse_tree(file, decode(file, &bytes)?)?;
     let no_env = |_: &str| None;
     let mut r = Reader::new(file, &no_env);
     let mut budgets = Vec::new();
@@ -114,9 +155,16 @@ fn read_budget_file(file: &Path, scenario: &Scenario) -> Result<Vec<Budget>, Dia
                 let Some(entry) = r.mapping(item, &field, &["rule", "source", "scenarios"]) else {
                     continue;
                 };
-                let source = entry
-                    .get_node("source")
-                    .and_then(|n| r.string(n, &join(&field, "source")));
+                let source = entry.get_node("source").and_then(|n| {
+                    let text = r.string(n, &join(&field, "source"))?;
+                    match check_shown_text(&text) {
+                        Ok(()) => Some(text),
+                        Err(message) => {
+                            r.error(n, &join(&field, "source"), message);
+                            None
+                        }
+                    }
+                });
                 if let Some(only) = entry.get_node("scenarios") {
                     let names: Vec<String> = match r.sequence(only, &join(&field, "scenarios")) {
                         Some(list) => list
@@ -135,7 +183,7 @@ fn read_budget_file(file: &Path, scenario: &Scenario) -> Result<Vec<Budget>, Dia
                 let Some(text) = r.string(rule_node, &join(&field, "rule")) else {
                     continue;
                 };
-                match check(&text, source, scenario) {
+                match check(&text, source, scenario, known) {
                     Ok(budget) => budgets.push(budget),
                     Err(message) => r.error(rule_node, &join(&field, "rule"), message),
                 }

@@ -87,9 +87,9 @@ pub fn series_scopes(budgets: &[Budget]) -> Vec<Scope> {
 fn not_reached(stage: &StageMetrics, interrupted: bool) -> String {
     let name = stage_label(stage);
     if interrupted {
-        format!("not judged: the run was interrupted before {name}")
+        format!("the run was interrupted before {name}")
     } else {
-        format!("not judged: the run ended before {name}")
+        format!("the run ended before {name}")
     }
 }
 
@@ -203,7 +203,8 @@ fn capacity(metrics: &RunMetrics, stages: &[StageVerdicts], verdicts: &[Verdict]
         .collect();
     let run_wide_broken = verdicts
         .iter()
-        .filter(|v| !v.passed && !broken_in_stages.contains(&v.rule.as_str()))
+        .filter(|v| v.stage.is_none() && !v.passed)
+        .filter(|v| !broken_in_stages.contains(&v.rule.as_str()))
         .map(|v| v.rule.clone())
         .collect();
     let mut not_judged: Vec<usize> = stages
@@ -306,7 +307,7 @@ fn measure(rule: &Rule, window: &Window) -> Result<f64, String> {
         Measure::Mean if timed => Ok(merged.latency.mean()),
         Measure::Max if timed => Ok(merged.latency.max() as f64),
         Measure::Percentile(_) | Measure::Mean | Measure::Max => Err(format!(
-            "cannot be judged: none of the {} attempts succeeded, and latency is judged on successes (see the error rate)",
+            "none of the {} attempts succeeded, and latency is judged on successes only",
             merged.count
         )),
         Measure::ErrorRate => Ok(merged.error_rate()),
@@ -531,7 +532,7 @@ mod tests {
         assert!(!stage3.passed);
         assert_eq!(
             stage3.reason.as_deref(),
-            Some("not judged: the run was interrupted before stage 4 `s4`")
+            Some("the run was interrupted before stage 4 `s4`")
         );
         assert!(stage2.partial, "{stage2:?}");
         assert!(

@@ -267,6 +267,20 @@ mod tests {
     }
 
     #[test]
+    fn latency_limits_take_the_units_reports_print() {
+        for (text, micros) in [
+            ("p95 < 393µs", 393.0),
+            ("p95 < 393us for http", 393.0),
+            ("max <= 1.5ms", 1500.0),
+            ("mean < 2 s", 2_000_000.0),
+        ] {
+            assert_eq!(parse_rule(text).unwrap().limit, micros, "{text}");
+        }
+        let err = parse_rule("p95 < 1 second").unwrap_err();
+        assert!(err.contains("did you mean `1s`?"), "{err}");
+    }
+
+    #[test]
     fn wrong_rules_say_why() {
         for (bad, hint) in [
             ("p95 200ms", "no comparison"),

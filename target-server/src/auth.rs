@@ -1,12 +1,9 @@
 //! Bearer-token authentication.
 //!
 //! Login stores a random token in the database (so it survives a restart on
-//! a file database) and in an in-memory map, so the per-request check is a
-//! hash lookup; a token missing from memory is looked up in the database
-//! once and remembered.
-
-use std::collections::HashMap;
-use std::sync::RwLock;
+//! a file database) and in the in-memory `sessions` map, so the per-request
+//! check is a hash lookup; a token missing from memory is looked up in the
+//! database once and remembered.
 
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
@@ -16,35 +13,6 @@ use axum::http::HeaderMap;
 use crate::db::store;
 use crate::error::ApiError;
 use crate::state::AppState;
-
-/// Tokens remembered in memory before the map is cleared and refilled from
-/// the database, bounding memory under endless logins.
-const MAX_CACHED_SESSIONS: usize = 200_000;
-
-/// In-memory token -> user id map in front of the `sessions` table.
-#[derive(Default)]
-pub(crate) struct Sessions {
-    known: RwLock<HashMap<String, i64>>,
-}
-
-impl Sessions {
-    /// Remembers a token just issued or just found in the database.
-    pub(crate) fn remember(&self, token: &str, user_id: i64) {
-        let mut known = self.known.write().unwrap_or_else(|p| p.into_inner());
-        if known.len() >= MAX_CACHED_SESSIONS {
-            known.clear();
-        }
-        known.insert(token.to_owned(), user_id);
-    }
-
-    fn lookup(&self, token: &str) -> Option<i64> {
-        self.known
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(token)
-            .copied()
-    }
-}
 
 /// A fresh unguessable token: 128 random bits from the OS-seeded CSPRNG, as
 /// hex.

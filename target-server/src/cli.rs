@@ -12,7 +12,7 @@ use clap::Parser;
 use tokio::net::TcpListener;
 use tokio::signal::unix::{signal, SignalKind};
 
-use crate::config::ServerConfig;
+use crate::config::{default_max_connections, ServerConfig};
 
 /// Reference chatbot server for loadgate: REST + WebSocket chat backed by
 /// SQLite, with Prometheus metrics and fault injection.
@@ -55,6 +55,22 @@ pub struct Cli {
     /// Open WebSocket connections allowed at once.
     #[arg(long, value_name = "N", default_value_t = 10_000)]
     pub max_ws: usize,
+    /// Seconds a client may take to send a request's head (fractions
+    /// allowed); past it the connection is closed.
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_seconds)]
+    pub header_timeout: Duration,
+    /// Seconds a request's whole body may take to arrive; past it the
+    /// request gets 408 and the connection is closed.
+    #[arg(long, value_name = "SECS", default_value = "30", value_parser = parse_seconds)]
+    pub body_timeout: Duration,
+    /// Seconds a keep-alive connection may wait between requests before it
+    /// is closed.
+    #[arg(long, value_name = "SECS", default_value = "60", value_parser = parse_seconds)]
+    pub idle_timeout: Duration,
+    /// TCP connections served at once; past it a new connection closes the
+    /// oldest idle one. Default: the open-file limit (`ulimit -n`) minus 256.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_connections: Option<u64>,
 }
 
 impl Cli {
@@ -71,6 +87,14 @@ impl Cli {
             db_path: self.db.clone(),
             max_inflight: self.max_inflight,
             max_ws: self.max_ws,
+            header_timeout: self.header_timeout,
+            body_timeout: self.body_timeout,
+            idle_timeout: self.idle_timeout,
+            max_connections: self
+                .max_connections
+                .map_or_else(default_max_connections, |n| {
+                    usize::try_from(n).unwrap_or(usize::MAX)
+                }),
             ..ServerConfig::default()
         }
     }
@@ -92,6 +116,21 @@ fn parse_slowdown(raw: &str) -> Result<f64, String> {
         Ok(value)
     } else {
         Err(format!("must be between 0 and {max}, got {value}"))
+    }
+}
+
+/// A positive number of seconds, fractions allowed (`0.5`), at most a day.
+fn parse_seconds(raw: &str) -> Result<Duration, String> {
+    let value: f64 = raw
+        .trim()
+        .parse()
+        .map_err(|_| format!("expected a number of seconds, got `{raw}`"))?;
+    if value.is_finite() && value > 0.0 && value <= 86_400.0 {
+        Ok(Duration::from_secs_f64(value))
+    } else {
+        Err(format!(
+            "must be above 0 and at most 86400 seconds, got {raw}"
+        ))
     }
 }
 
@@ -146,5 +185,40 @@ pub async fn run(cli: Cli) -> ExitCode {
             eprintln!("target-server: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_take_seconds_with_fractions() {
+        assert_eq!(parse_seconds("10").unwrap(), Duration::from_secs(10));
+        assert_eq!(parse_seconds("0.25").unwrap(), Duration::from_millis(250));
+        for bad in ["0", "-1", "nan", "inf", "1e9", "ten", ""] {
+            assert!(parse_seconds(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn defaults_match_the_library_defaults() {
+        let config = Cli::parse_from(["target-server"]).config();
+        let defaults = ServerConfig::default();
+        assert_eq!(config.header_timeout, defaults.header_timeout);
+        assert_eq!(config.body_timeout, defaults.body_timeout);
+        assert_eq!(config.idle_timeout, defaults.idle_timeout);
+        assert_eq!(config.max_connections, defaults.max_connections);
+        let config = Cli::parse_from([
+            "target-server",
+            "--header-timeout",
+            "0.5",
+            "--max-connections",
+            "7",
+        ])
+        .config();
+        assert_eq!(config.header_timeout, Duration::from_millis(500));
+        assert_eq!(config.max_connections, 7);
+        assert!(Cli::try_parse_from(["target-server", "--max-connections", "0"]).is_err());
     }
 }

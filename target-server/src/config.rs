@@ -29,6 +29,15 @@ pub const MAX_WS_JOBS_PER_CONNECTION: usize = 32;
 /// Largest `--slowdown`: answers ten times slower than normal.
 pub const MAX_SLOWDOWN: f64 = 9.0;
 
+/// File descriptors kept free below the open-file limit when
+/// `max_connections` is derived from it: the database, the listener and
+/// whatever else the process opens still need some.
+pub const FD_RESERVE: usize = 256;
+
+/// Ceiling of the derived `max_connections` when the open-file limit is
+/// unlimited or absurdly high.
+const MAX_DERIVED_CONNECTIONS: usize = 100_000;
+
 /// Everything that can be tuned when starting a server.
 ///
 /// The defaults describe a fast, healthy server: no injected latency or
@@ -66,6 +75,25 @@ pub struct ServerConfig {
     /// Read-only connections in the pool when `db_path` is set (an in-memory
     /// database always uses a single connection).
     pub db_readers: usize,
+    /// How long a client may take to send a request's head (request line and
+    /// headers), counted from the connection's start or from the first byte
+    /// of a later request; past it the connection is closed, so a client
+    /// trickling headers cannot hold a connection for ever.
+    pub header_timeout: Duration,
+    /// How long a request's whole body may take to arrive once its head is
+    /// in; past it the request is answered 408 and the connection closed.
+    /// Bodies are read before the in-flight limit is consulted, so slow
+    /// uploads never hold the permits other requests need.
+    pub body_timeout: Duration,
+    /// How long a keep-alive connection may sit between requests without
+    /// sending a byte before the server closes it.
+    pub idle_timeout: Duration,
+    /// TCP connections served at once (WebSocket ones included). A new
+    /// connection past this closes the oldest one that has no request in
+    /// progress, or is itself closed if every connection is busy, so the
+    /// server never runs out of file descriptors and a flood of idle
+    /// connections cannot lock out `/health`.
+    pub max_connections: usize,
 }
 
 impl Default for ServerConfig {
@@ -83,8 +111,30 @@ impl Default for ServerConfig {
             max_ws: 10_000,
             bot_cache_ttl: Duration::from_secs(5),
             db_readers: 4,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: default_max_connections(),
         }
     }
+}
+
+/// The process's open-file limit minus [`FD_RESERVE`] (at least 64, at most
+/// 100,000): as many connections as the server can hold without `accept`
+/// failing for want of a file descriptor.
+pub fn default_max_connections() -> usize {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit only writes into the struct it is given.
+    let soft = if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0 {
+        usize::try_from(limit.rlim_cur).unwrap_or(usize::MAX)
+    } else {
+        1024
+    };
+    soft.saturating_sub(FD_RESERVE)
+        .clamp(64, MAX_DERIVED_CONNECTIONS)
 }
 
 impl ServerConfig {
@@ -108,6 +158,20 @@ impl ServerConfig {
                 "max_inflight must be at least 1".into(),
             ));
         }
+        if self.max_connections == 0 {
+            return Err(ServerError::Config(
+                "max_connections must be at least 1".into(),
+            ));
+        }
+        for (name, value) in [
+            ("header_timeout", self.header_timeout),
+            ("body_timeout", self.body_timeout),
+            ("idle_timeout", self.idle_timeout),
+        ] {
+            if value.is_zero() {
+                return Err(ServerError::Config(format!("{name} must be above zero")));
+            }
+        }
         if self.db_readers == 0 {
             return Err(ServerError::Config("db_readers must be at least 1".into()));
         }
@@ -129,6 +193,36 @@ mod tests {
         assert_eq!(config.error_rate, 0.0);
         assert_eq!(config.latency, Duration::ZERO);
         assert_eq!(config.password, "demo");
+    }
+
+    #[test]
+    fn zero_timeouts_and_connection_caps_are_rejected() {
+        for config in [
+            ServerConfig {
+                header_timeout: Duration::ZERO,
+                ..ServerConfig::default()
+            },
+            ServerConfig {
+                body_timeout: Duration::ZERO,
+                ..ServerConfig::default()
+            },
+            ServerConfig {
+                idle_timeout: Duration::ZERO,
+                ..ServerConfig::default()
+            },
+            ServerConfig {
+                max_connections: 0,
+                ..ServerConfig::default()
+            },
+        ] {
+            assert!(config.validate().is_err(), "{config:?}");
+        }
+    }
+
+    #[test]
+    fn connection_cap_stays_below_the_open_file_limit() {
+        let cap = default_max_connections();
+        assert!((64..=MAX_DERIVED_CONNECTIONS).contains(&cap), "{cap}");
     }
 
     #[test]

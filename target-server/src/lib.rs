@@ -18,22 +18,26 @@
 //!   body every failed request gets.
 //! - [`model`]: the JSON shapes of bots, conversations, messages and pages.
 //! - `server`: [`spawn`], [`serve`], [`RunningServer`] and graceful shutdown.
+//! - `conn`: accepting and serving connections: the `max_connections` cap,
+//!   the header and idle timeouts, graceful connection shutdown.
 //! - `router`: which routes exist and which middleware wraps each of them.
 //! - `state`: the shared state handed to every handler.
 //! - `db`: SQLite behind a small async connection pool (`db::pool`), the
 //!   schema and seed data (`db::schema`) and every query (`db::store`).
-//! - `auth`: bearer tokens and the extractor that resolves them to a user.
+//! - `auth`: bearer tokens and the extractor that resolves them to a user;
+//!   `sessions`: the in-memory token map in front of the database.
 //! - `cache`: the bot list cache with hit/miss counters.
 //! - `chat`: the send-a-message flow shared by REST and WebSocket.
 //! - `reply`: the deterministic reply generator and its tokenizer.
 //! - `extract`: request extractors whose failures are JSON `ApiError`s.
 //! - `metrics`: counters, histogram and gauges, rendered as Prometheus text.
-//! - `middleware`: request accounting, the in-flight limit, fault injection
-//!   and the catch-all that turns non-JSON error bodies into JSON.
+//! - `middleware`: request accounting, body reading (size limit and body
+//!   timeout), the in-flight limit, fault injection and the catch-all that
+//!   turns non-JSON error bodies into JSON.
 //! - `routes`: one module per resource (auth, bots, conversations, messages,
 //!   health, metrics).
 //! - `ws`: the WebSocket upgrade (`ws`), frame types (`ws::protocol`) and the
-//!   per-connection loop (`ws::session`).
+//!   per-connection loop (`ws::session`); `ws_slots`: the `max_ws` count.
 //! - `slowdown`: the `--slowdown` switch that stretches every answer.
 //! - `time`: clock and RFC 3339 formatting.
 //! - [`cli`]: the command-line flags of the `target-server` binary.
@@ -48,6 +52,7 @@ pub mod model;
 mod auth;
 mod cache;
 mod chat;
+mod conn;
 mod db;
 mod extract;
 mod metrics;
@@ -56,10 +61,12 @@ mod reply;
 mod router;
 mod routes;
 mod server;
+mod sessions;
 mod slowdown;
 mod state;
 mod time;
 mod ws;
+mod ws_slots;
 
 pub use config::ServerConfig;
 pub use db::DbError;

@@ -25,6 +25,39 @@ const BUCKETS: [f64; 14] = [
 /// Route label for requests no route matched.
 pub(crate) const UNMATCHED_ROUTE: &str = "unmatched";
 
+/// Why the server closed a connection on its own initiative, as the
+/// `reason` label of `http_connections_dropped_total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DropReason {
+    /// The request head did not arrive within `header_timeout`.
+    HeaderTimeout,
+    /// A keep-alive connection sent nothing for `idle_timeout`.
+    IdleTimeout,
+    /// Closed to make room under `max_connections`.
+    Evicted,
+    /// A new connection past `max_connections` with nothing to evict.
+    Refused,
+}
+
+impl DropReason {
+    const ALL: [DropReason; 4] = [
+        DropReason::HeaderTimeout,
+        DropReason::IdleTimeout,
+        DropReason::Evicted,
+        DropReason::Refused,
+    ];
+
+    /// The label value.
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            DropReason::HeaderTimeout => "header_timeout",
+            DropReason::IdleTimeout => "idle_timeout",
+            DropReason::Evicted => "evicted",
+            DropReason::Refused => "refused",
+        }
+    }
+}
+
 /// Per (route, method): requests by status and the latency histogram.
 #[derive(Default)]
 struct RouteStats {
@@ -45,6 +78,8 @@ pub(crate) struct Metrics {
     ws_open: AtomicI64,
     ws_in: AtomicU64,
     ws_out: AtomicU64,
+    connections_open: AtomicI64,
+    dropped: [AtomicU64; DropReason::ALL.len()],
 }
 
 impl Metrics {
@@ -88,6 +123,16 @@ impl Metrics {
     /// A frame was written to a WebSocket client.
     pub(crate) fn ws_sent(&self) {
         self.ws_out.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A TCP connection was accepted (+1) or ended (-1).
+    pub(crate) fn connection_open(&self, delta: i64) {
+        self.connections_open.fetch_add(delta, Ordering::Relaxed);
+    }
+
+    /// The server closed a connection to protect itself.
+    pub(crate) fn connection_dropped(&self, reason: DropReason) {
+        self.dropped[reason as usize].fetch_add(1, Ordering::Relaxed);
     }
 
     /// Renders everything in the Prometheus text format.
@@ -155,7 +200,28 @@ impl Metrics {
         }
         drop(http);
 
-        let gauges: [(&str, &str, &str, String); 8] = [
+        header(
+            &mut out,
+            "http_connections_dropped_total",
+            "counter",
+            "Connections the server closed on its own: slow headers, idle keep-alive, eviction or refusal at max_connections.",
+        );
+        for reason in DropReason::ALL {
+            let _ = writeln!(
+                out,
+                "http_connections_dropped_total{{reason=\"{}\"}} {}",
+                reason.label(),
+                self.dropped[reason as usize].load(Ordering::Relaxed)
+            );
+        }
+
+        let gauges: [(&str, &str, &str, String); 9] = [
+            (
+                "http_connections_open",
+                "gauge",
+                "TCP connections currently open, WebSocket ones included.",
+                self.connections_open.load(Ordering::Relaxed).to_string(),
+            ),
             (
                 "http_requests_in_flight",
                 "gauge",
@@ -263,6 +329,12 @@ mod tests {
         ));
         assert!(text.contains("le=\"+Inf\"} 3"));
         assert!(text.contains("bot_cache_hits_total 4"));
+        metrics.connection_open(1);
+        metrics.connection_dropped(DropReason::IdleTimeout);
+        let text = metrics.render(CacheStats { hits: 0, misses: 0 });
+        assert!(text.contains("http_connections_open 1"));
+        assert!(text.contains("http_connections_dropped_total{reason=\"idle_timeout\"} 1"));
+        assert!(text.contains("http_connections_dropped_total{reason=\"evicted\"} 0"));
         assert!(resident_memory_bytes() > 0);
     }
 

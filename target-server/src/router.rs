@@ -2,7 +2,8 @@
 //!
 //! API routes (`/api/*` and the `/ws` handshake) get, from the inside out:
 //! fault injection, the in-flight limit. Every route and the 404 fallback
-//! then get request accounting and the JSON error safety net; gzip
+//! then get body reading (size limit and body timeout, before the in-flight
+//! limit), request accounting and the JSON error safety net; gzip
 //! compression wraps everything for bodies of 1 KiB and more. `/health` and
 //! `/metrics` skip the limit and fault injection so they keep answering
 //! while the API is overloaded or failing on purpose. The `--slowdown`
@@ -17,7 +18,7 @@ use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove
 use tower_http::compression::CompressionLayer;
 
 use crate::config::MAX_BODY_BYTES;
-use crate::middleware::{faults, json_errors, limit, track};
+use crate::middleware::{body, faults, json_errors, limit, track};
 use crate::routes;
 use crate::slowdown;
 use crate::state::AppState;
@@ -59,6 +60,7 @@ pub(crate) fn build(state: AppState) -> Router {
         .route("/health", get(routes::health::health))
         .route("/metrics", get(routes::metrics::metrics))
         .fallback(routes::not_found)
+        .layer(from_fn_with_state(state.clone(), body::read_body))
         .layer(from_fn_with_state(state.clone(), track::track))
         .layer(from_fn(json_errors::json_errors))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

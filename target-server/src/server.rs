@@ -1,8 +1,9 @@
 //! Starting and stopping a server: [`spawn`] for background use, [`serve`]
 //! for running on a caller's listener until a shutdown future completes.
 //!
-//! Shutdown order: stop accepting connections and let in-flight HTTP
-//! requests finish (axum's graceful shutdown), while every WebSocket
+//! Connections are accepted and served by the `conn` module (timeouts and
+//! the connection cap). Shutdown order: stop accepting connections and let
+//! in-flight HTTP requests finish, while every WebSocket
 //! connection finishes the messages it has acknowledged and closes with
 //! 1001; only then does `serve` return. Every write is committed before it
 //! is acknowledged, so nothing acknowledged is lost.
@@ -10,12 +11,12 @@
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::config::ServerConfig;
+use crate::conn::{self, Deadlines, Limits};
 use crate::db::Db;
 use crate::error::ServerError;
 use crate::router;
@@ -114,14 +115,15 @@ async fn run(
         shutdown.await;
         cancel.cancel();
     };
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(signal)
-        .await;
-    // Make sure WebSocket sessions see the shutdown even if serving failed.
+    let limits = Limits {
+        deadlines: Deadlines {
+            header: state.config.header_timeout,
+            idle: state.config.idle_timeout,
+        },
+        max_connections: state.config.max_connections,
+    };
+    conn::serve(listener, app, limits, state.metrics.clone(), signal).await;
     state.shutdown.cancel();
     state.ws.wait_all_closed().await;
-    served.map_err(ServerError::from)
+    Ok(())
 }

@@ -6,12 +6,12 @@ use std::sync::Arc;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-use crate::auth::Sessions;
 use crate::cache::BotCache;
 use crate::config::ServerConfig;
 use crate::db::Db;
 use crate::metrics::Metrics;
-use crate::ws::Slots;
+use crate::sessions::Sessions;
+use crate::ws_slots::Slots;
 
 /// Cheap-to-clone handle to [`Shared`].
 #[derive(Clone)]
@@ -28,7 +28,7 @@ pub(crate) struct Shared {
     /// Token to user lookups.
     pub(crate) sessions: Sessions,
     /// Counters and gauges for `/metrics`.
-    pub(crate) metrics: Metrics,
+    pub(crate) metrics: Arc<Metrics>,
     /// Permits for requests in flight (`max_inflight`).
     pub(crate) inflight: Arc<Semaphore>,
     /// Open WebSocket connections and the tasks serving them.
@@ -44,7 +44,7 @@ impl AppState {
         Self(Arc::new(Shared {
             bots: BotCache::new(config.bot_cache_ttl),
             sessions: Sessions::default(),
-            metrics: Metrics::default(),
+            metrics: Arc::new(Metrics::default()),
             inflight: Arc::new(Semaphore::new(config.max_inflight)),
             ws: Slots::new(config.max_ws),
             shutdown: CancellationToken::new(),

@@ -1,6 +1,7 @@
 //! The chat WebSocket protocol over a real socket: handshake auth, ack /
 //! token / done streaming, ping / pong, error frames that keep the
-//! connection usable, the 64 KiB limit (close 1009) and the connection cap.
+//! connection usable, the 64 KiB limit (close 1009), protocol violations
+//! (close 1007 for bad UTF-8, 1002 for the rest) and the connection cap.
 
 mod common;
 
@@ -10,7 +11,8 @@ use common::{fast_config, metric, next_json, send_json, start};
 use futures_util::{SinkExt, StreamExt};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Control, Data, OpCode};
+use tokio_tungstenite::tungstenite::protocol::frame::{Frame, FrameHeader};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
 
 /// Reads one full exchange for client id `id`: ack, tokens, done. Returns
@@ -267,6 +269,106 @@ async fn oversized_frame_closes_with_1009() {
     let t = "q".repeat(60 * 1024);
     send_json(&mut ws, json!({"type": "ping", "t": t})).await;
     assert_eq!(next_json(&mut ws).await["t"], t.as_str());
+}
+
+/// Waits (bounded) for the server's close frame and returns its code.
+async fn close_code(ws: &mut common::Ws) -> CloseCode {
+    tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match ws.next().await {
+                Some(Ok(WsMessage::Close(Some(frame)))) => return frame.code,
+                Some(Ok(WsMessage::Close(None))) => panic!("close frame without a code"),
+                Some(Ok(_)) => continue,
+                other => panic!("expected a close frame, got {other:?}"),
+            }
+        }
+    })
+    .await
+    .expect("the server closes in time")
+}
+
+#[tokio::test]
+async fn protocol_violations_close_with_1007_or_1002() {
+    let ts = start(fast_config()).await;
+    let token = ts.login("rude").await;
+    let text = OpCode::Data(Data::Text);
+    let rsv1 = {
+        let mut frame = Frame::message(b"{}".to_vec(), text, true);
+        frame.header_mut().rsv1 = true;
+        frame
+    };
+    let fragmented_ping = Frame::from_payload(
+        FrameHeader {
+            is_final: false,
+            opcode: OpCode::Control(Control::Ping),
+            ..FrameHeader::default()
+        },
+        b"p".to_vec().into(),
+    );
+    let cases: Vec<(&str, Vec<Frame>, CloseCode)> = vec![
+        (
+            "text frame that is not UTF-8",
+            vec![Frame::message(vec![b'{', 0xff, 0xfe, b'}'], text, true)],
+            CloseCode::Invalid,
+        ),
+        (
+            "fragmented text that is not UTF-8 once joined",
+            vec![
+                Frame::message(vec![b'"', 0xc3], text, false),
+                Frame::message(vec![0x28, b'"'], OpCode::Data(Data::Continue), true),
+            ],
+            CloseCode::Invalid,
+        ),
+        ("reserved bit set", vec![rsv1], CloseCode::Protocol),
+        (
+            "continuation without a first frame",
+            vec![Frame::message(
+                b"x".to_vec(),
+                OpCode::Data(Data::Continue),
+                true,
+            )],
+            CloseCode::Protocol,
+        ),
+        (
+            "reserved data opcode",
+            vec![Frame::message(
+                b"x".to_vec(),
+                OpCode::Data(Data::Reserved(3)),
+                true,
+            )],
+            CloseCode::Protocol,
+        ),
+        (
+            "fragmented ping",
+            vec![fragmented_ping],
+            CloseCode::Protocol,
+        ),
+    ];
+    for (what, frames, expected) in cases {
+        let mut ws = ts.ws(&token).await;
+        for frame in frames {
+            ws.send(WsMessage::Frame(frame)).await.unwrap();
+        }
+        assert_eq!(close_code(&mut ws).await, expected, "{what}");
+    }
+
+    // Non-JSON text is not a protocol violation: an error frame, and the
+    // connection stays usable.
+    let mut ws = ts.ws(&token).await;
+    ws.send(WsMessage::text("not json")).await.unwrap();
+    let error = next_json(&mut ws).await;
+    assert_eq!(error["type"], "error", "{error}");
+    send_json(&mut ws, json!({"type": "ping", "t": 1})).await;
+    assert_eq!(next_json(&mut ws).await["type"], "pong");
+    // The violators' connections are all gone; this one is still open.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while metric(&ts.metrics().await, "websocket_connections_open") != 1.0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "violating connections stay open"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 #[tokio::test]

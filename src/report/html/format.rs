@@ -60,7 +60,7 @@ pub fn verdict_statement(verdict: &Verdict) -> String {
     match measured {
         Some(m) => format!("measured {m}, limit {} {limit}", verdict.comparison),
         None => format!(
-            "not measured ({}), limit {} {limit}",
+            "not judged: {}; limit {} {limit}",
             verdict.reason.as_deref().unwrap_or("no samples"),
             verdict.comparison
         ),
@@ -183,21 +183,23 @@ pub fn capacity_lines(summary: &RunSummary, capacity: &Capacity) -> Vec<Capacity
         )
     };
     let mut lines = Vec::new();
-    lines.push(match &capacity.held {
-        Some(held) => CapacityLine {
+    let nothing_finished = capacity.held.is_none() && capacity.broke.is_none();
+    match &capacity.held {
+        _ if nothing_finished && !capacity.not_judged.is_empty() => {}
+        Some(held) => lines.push(CapacityLine {
             badge: "HELD",
             good: true,
             text: format!(
                 "The highest load that met every budget applying to its stage: {}.",
                 stage(held)
             ),
-        },
-        None => CapacityLine {
+        }),
+        None => lines.push(CapacityLine {
             badge: "NONE",
             good: false,
             text: "No stage that ran to its end met every budget applying to it.".to_string(),
-        },
-    });
+        }),
+    }
     match &capacity.broke {
         Some(broke) => lines.push(CapacityLine {
             badge: "BROKE",
@@ -320,7 +322,7 @@ mod tests {
         v.reason = Some("the step never ran".into());
         assert_eq!(
             verdict_statement(&v),
-            "not measured (the step never ran), limit < 1%"
+            "not judged: the step never ran; limit < 1%"
         );
     }
 

@@ -495,6 +495,15 @@ fn failure_rows(summary: &RunSummary) -> Vec<FailureRow> {
                     example: failure.example.clone(),
                 });
             }
+            if step.cancelled > 0 {
+                rows.push(FailureRow {
+                    step: name.to_string(),
+                    label: "cancelled".to_string(),
+                    count: step.cancelled,
+                    example: "still in flight when the run stopped; not counted as errors"
+                        .to_string(),
+                });
+            }
         }
     }
     rows

@@ -3,14 +3,14 @@
 //! The handshake is authenticated (`?token=` or a bearer header) and counted
 //! against `max_ws` *before* upgrading, so a bad token is a plain 401 and a
 //! full server a plain 503, both with JSON bodies. Each accepted connection
-//! holds a [`Slot`] for its whole life; slots are also how graceful shutdown
-//! waits for every connection to finish its acknowledged work.
+//! holds a [`Slot`] for its whole life; slots (counted by `ws_slots`) are
+//! also how graceful shutdown waits for every connection to finish its
+//! acknowledged work.
 
 pub(crate) mod protocol;
 pub(crate) mod session;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::WebSocketUpgrade;
@@ -18,37 +18,11 @@ use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use tokio_util::task::task_tracker::TaskTrackerToken;
-use tokio_util::task::TaskTracker;
 
 use crate::auth::{authenticate, bearer_token};
 use crate::config::MAX_WS_MESSAGE_BYTES;
 use crate::error::ApiError;
 use crate::state::AppState;
-
-/// Bookkeeping of open WebSocket connections.
-pub(crate) struct Slots {
-    open: AtomicUsize,
-    max: usize,
-    tracker: TaskTracker,
-}
-
-impl Slots {
-    /// Room for `max` connections.
-    pub(crate) fn new(max: usize) -> Self {
-        Self {
-            open: AtomicUsize::new(0),
-            max,
-            tracker: TaskTracker::new(),
-        }
-    }
-
-    /// Waits until every connection (including ones still completing their
-    /// handshake) has ended. Called once shutdown has been signalled.
-    pub(crate) async fn wait_all_closed(&self) {
-        self.tracker.close();
-        self.tracker.wait().await;
-    }
-}
 
 /// One reserved connection; frees its place and updates the gauge on drop.
 pub(crate) struct Slot {
@@ -59,24 +33,18 @@ pub(crate) struct Slot {
 impl Slot {
     /// Reserves a place if fewer than `max_ws` connections are open.
     fn try_reserve(state: &AppState) -> Option<Self> {
-        let slots = &state.ws;
-        slots
-            .open
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |open| {
-                (open < slots.max).then_some(open + 1)
-            })
-            .ok()?;
+        let tracked = state.ws.try_reserve()?;
         state.metrics.ws_open(1);
         Some(Self {
             state: state.clone(),
-            _tracked: slots.tracker.token(),
+            _tracked: tracked,
         })
     }
 }
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        self.state.ws.open.fetch_sub(1, Ordering::AcqRel);
+        self.state.ws.release();
         self.state.metrics.ws_open(-1);
     }
 }

@@ -8,8 +8,12 @@
 //! Closing: when the client leaves, the reader stops; when the server shuts
 //! down, the reader stops reading, lets every job that is already under way
 //! finish (so each acknowledged message gets its whole reply, stored), then
-//! sends close code 1001. A frame over the size limit closes with 1009 the
-//! same way.
+//! sends close code 1001. A client that breaks the protocol is closed the
+//! same way, with the code RFC 6455 names for what it did: 1009 for a frame
+//! over the size limit, 1007 for a text frame that is not UTF-8, 1002 for
+//! any other protocol violation (reserved bits, an unmasked frame, a bad
+//! opcode, a fragmented or oversized control frame, a stray continuation).
+//! A client that simply vanishes gets no close frame.
 
 use std::time::Duration;
 
@@ -59,10 +63,7 @@ pub(crate) async fn run(socket: WebSocket, state: AppState, user_id: i64, slot: 
             Some(_) = jobs.join_next(), if !jobs.is_empty() => {}
             frame = stream.next() => match frame {
                 None | Some(Ok(Message::Close(_))) => break None,
-                Some(Err(err)) => {
-                    break is_too_big(&err)
-                        .then(|| close_frame(close_code::SIZE, "message too big"));
-                }
+                Some(Err(err)) => break violation(&err),
                 Some(Ok(Message::Text(text))) => {
                     state.metrics.ws_received();
                     on_text(&state, user_id, text.as_str(), &outbox, &mut jobs).await;
@@ -210,22 +211,101 @@ async fn write_loop(
     Some(sink)
 }
 
-fn close_frame(code: u16, reason: &'static str) -> CloseFrame {
+fn close_frame(code: u16, reason: impl Into<String>) -> CloseFrame {
+    let mut reason = reason.into();
+    // A close frame's reason may take at most 123 bytes.
+    while reason.len() > MAX_CLOSE_REASON_BYTES {
+        reason.pop();
+    }
     CloseFrame {
         code,
         reason: reason.into(),
     }
 }
 
-/// Whether a read error is tungstenite refusing an oversized message.
-fn is_too_big(err: &axum::Error) -> bool {
+/// Longest close reason a control frame can carry.
+const MAX_CLOSE_REASON_BYTES: usize = 123;
+
+/// The close frame a read error calls for, or `None` when the client is
+/// simply gone (reset, EOF without a close) and there is nobody to tell.
+fn violation(err: &axum::Error) -> Option<CloseFrame> {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(current) = source {
-        if let Some(tungstenite::Error::Capacity(_)) = current.downcast_ref::<tungstenite::Error>()
-        {
-            return true;
+        if let Some(err) = current.downcast_ref::<tungstenite::Error>() {
+            return close_for(err);
         }
         source = current.source();
     }
-    false
+    None
+}
+
+/// RFC 6455 close codes for what tungstenite refused.
+fn close_for(err: &tungstenite::Error) -> Option<CloseFrame> {
+    use tungstenite::error::ProtocolError;
+    match err {
+        tungstenite::Error::Capacity(_) => Some(close_frame(close_code::SIZE, "message too big")),
+        tungstenite::Error::Utf8(_) => Some(close_frame(
+            close_code::INVALID,
+            "text frame is not valid UTF-8",
+        )),
+        tungstenite::Error::Protocol(
+            ProtocolError::ResetWithoutClosingHandshake
+            | ProtocolError::SendAfterClosing
+            | ProtocolError::ReceivedAfterClosing,
+        ) => None,
+        tungstenite::Error::Protocol(err) => Some(close_frame(
+            close_code::PROTOCOL,
+            format!("protocol error: {err}"),
+        )),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tungstenite::error::{CapacityError, ProtocolError};
+
+    #[test]
+    fn violations_get_their_rfc_6455_close_codes() {
+        let code = |err: tungstenite::Error| close_for(&err).map(|frame| frame.code);
+        assert_eq!(
+            code(tungstenite::Error::Capacity(
+                CapacityError::MessageTooLong {
+                    size: 2,
+                    max_size: 1
+                }
+            )),
+            Some(close_code::SIZE)
+        );
+        assert_eq!(
+            code(tungstenite::Error::Utf8("bad".into())),
+            Some(close_code::INVALID)
+        );
+        assert_eq!(
+            code(tungstenite::Error::Protocol(
+                ProtocolError::NonZeroReservedBits
+            )),
+            Some(close_code::PROTOCOL)
+        );
+        assert_eq!(
+            code(tungstenite::Error::Protocol(
+                ProtocolError::ResetWithoutClosingHandshake
+            )),
+            None
+        );
+        assert_eq!(code(tungstenite::Error::ConnectionClosed), None);
+        // Wrapped the way axum hands it over.
+        let wrapped = axum::Error::new(tungstenite::Error::Utf8("bad".into()));
+        assert_eq!(
+            violation(&wrapped).map(|f| f.code),
+            Some(close_code::INVALID)
+        );
+    }
+
+    #[test]
+    fn close_reasons_fit_a_control_frame() {
+        let frame = close_frame(close_code::PROTOCOL, "é".repeat(100));
+        assert!(frame.reason.len() <= MAX_CLOSE_REASON_BYTES);
+    }
 }

@@ -33,9 +33,8 @@ async fn dispatch(cli: Cli) -> Result<Exit, AppError> {
         Command::Report { dir } => loadgate::rerender::rerender(&dir),
         Command::Compare {
             baseline,
-            json,
             current,
             tolerance,
-        } => loadgate::baseline::compare_command(&baseline, &current, &tolerance, json),
+        } => loadgate::compare::command::compare_command(&baseline, &current, &tolerance),
     }
 }

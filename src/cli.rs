@@ -41,25 +41,39 @@ pub enum Command {
         /// How much worse counts as a regression.
         #[command(flatten)]
         tolerance: ToleranceArgs,
+        /// Print the comparison as JSON (every figure with its p-values and minimum
+        /// detectable effect) instead of the table; the exit code is the same.
+        #[arg(long)]
+        json: bool,
     },
 }
 
-/// How much worse than the baseline counts as a regression.
+/// How much worse than the baseline counts as a regression (defaults chosen from
+/// `bench/gate-fidelity`; see README.md).
 #[derive(Debug, Clone, clap::Args)]
 pub struct ToleranceArgs {
     /// Allowed worsening of p95, p99 and throughput, in percent.
-    #[arg(long, value_name = "PERCENT", default_value_t = 25.0)]
+    #[arg(long, value_name = "PERCENT", default_value_t = crate::compare::DEFAULT_TOLERANCE_PERCENT)]
     pub tolerance: f64,
-    /// Latency changes smaller than this are never a regression.
-    #[arg(long, value_name = "DURATION", default_value = "5ms")]
+    /// Latency changes smaller than this are never a regression; above it, the
+    /// relative --tolerance applies (the margin is the larger of the two).
+    #[arg(long, value_name = "DURATION", default_value = DEFAULT_LATENCY_FLOOR)]
     pub latency_floor: String,
     /// Allowed rise in error rate, in percentage points.
     #[arg(long, value_name = "POINTS", default_value_t = 0.1)]
     pub error_rate_tolerance: f64,
-    /// How sure (share of resamples, 0.5–0.999) before flagging a regression.
+    /// 1 − the false-alarm level (0.5–0.999): with Holm, the chance that a comparison
+    /// of two unchanged runs passes as a whole.
     #[arg(long, value_name = "LEVEL", default_value_t = 0.95)]
     pub confidence: f64,
+    /// How the false-alarm level is shared among the figures: `holm` (family-wise) or
+    /// `none` (each figure on its own, so many figures mean more false alarms).
+    #[arg(long, value_name = "METHOD", default_value = "holm", value_parser = ["holm", "none"])]
+    pub correction: String,
 }
+
+/// Default `--latency-floor`; the same as `compare::DEFAULT_LATENCY_FLOOR_MICROS`.
+pub const DEFAULT_LATENCY_FLOOR: &str = "1ms";
 
 /// Options of `loadgate run`.
 #[derive(Debug, clap::Args)]

@@ -8,7 +8,8 @@
 //!
 //! - [`cli`]: clap definitions; [`exit`]: exit codes and the top-level error;
 //! - [`run`], [`validate`], [`rerender`]: the subcommands' pipelines;
-//! - [`compare`]: baseline comparison that tells regressions from noise;
+//! - [`compare`]: baseline comparison that tells regressions from noise (statistics
+//!   only); [`baseline`]: the `compare` subcommand and `--baseline` glue;
 //! - [`scenario`]: the YAML format, checked into a [`scenario::Scenario`] with
 //!   file:line:column errors;
 //! - [`engine`]: scenarios as Goose scenarios, HTTP and WebSocket steps;
@@ -18,6 +19,7 @@
 //! - [`progress`]: the live display; [`summary`]: the `summary.json` type;
 //! - [`report`]: the terminal table and report files.
 
+pub mod baseline;
 pub mod cli;
 pub mod compare;
 pub mod engine;

@@ -33,8 +33,9 @@ async fn dispatch(cli: Cli) -> Result<Exit, AppError> {
         Command::Report { dir } => loadgate::rerender::rerender(&dir),
         Command::Compare {
             baseline,
+            json,
             current,
             tolerance,
-        } => loadgate::compare::command::compare_command(&baseline, &current, &tolerance),
+        } => loadgate::baseline::compare_command(&baseline, &current, &tolerance, json),
     }
 }

@@ -1,7 +1,7 @@
 //! `loadgate report DIR`: every report file re-rendered from the folder's summary.json
 //! alone — for a run from months ago, or after an upgrade of the report formats.
 
-use crate::compare::command::read_run;
+use crate::baseline::read_run;
 use crate::exit::{AppError, Exit};
 use crate::report::write_run_folder;
 use std::path::Path;

@@ -5,14 +5,15 @@
 //! sent, and if the files still cannot be written at the end, `summary.json` is kept in
 //! the system's temp folder, which the error names.
 
+use crate::baseline::read_run;
 use crate::cli::RunArgs;
-use crate::compare::command::{comparison_lines, read_run};
-use crate::compare::{compare, Tolerance};
+use crate::compare::Tolerance;
 use crate::engine::interrupt::{self, StopSignalKind};
 use crate::engine::redact::Secrets;
 use crate::engine::{self, plan};
 use crate::exit::{AppError, Exit};
 use crate::metrics::{Recorder, StagePlan};
+use crate::report::comparison::comparison_lines;
 use crate::report::{terminal, write_run_folder};
 use crate::scenario::{load_scenario, Scenario};
 use crate::slo::{judge, load_budgets, series_scopes, Budget};
@@ -86,7 +87,7 @@ pub async fn run(args: &RunArgs) -> Result<Exit, AppError> {
     .await;
     target.stop().await;
     let mut summary = summary?;
-    summary.comparison = baseline.map(|b| compare(&b, &summary, tolerance));
+    summary.comparison = baseline.map(|b| summary.compared_with(&b, tolerance));
     println!("{}", terminal::step_table(&summary));
     for line in terminal::failure_lines(&summary) {
         println!("  {line}");

@@ -56,6 +56,24 @@ pub enum SummaryError {
 }
 
 impl RunSummary {
+    /// This run compared with `baseline` (`loadgate compare`, `run --baseline`).
+    pub fn compared_with(
+        &self,
+        baseline: &RunSummary,
+        tolerance: crate::compare::Tolerance,
+    ) -> crate::compare::Comparison {
+        crate::compare::compare(
+            format!(
+                "{} started {}",
+                baseline.scenario.name, baseline.settings.started_at
+            ),
+            &baseline.metrics,
+            &self.metrics,
+            &self.step_order,
+            tolerance,
+        )
+    }
+
     /// Reads `path` (a summary.json, or a run folder holding one), checking the schema.
     pub fn read(path: &std::path::Path) -> Result<Self, SummaryError> {
         let file = if path.is_dir() {

@@ -1,48 +1,76 @@
 //! Baseline comparison: is the current run worse than a baseline, per step, in p95,
-//! p99, error rate and throughput — beyond a tolerance and beyond noise?
+//! p99, error rate and throughput — beyond a margin and beyond noise?
 //!
 //! Two bare numbers cannot tell a regression from a noisy machine, so each figure is
 //! bootstrapped from the recorded distributions (HDR histograms, error and completion
-//! counts). A step regresses when, in at least `confidence` of the resamples, the
-//! current figure is worse than the baseline by more than the tolerance (and, for
-//! latency, by more than an absolute floor, since 1 ms → 1.4 ms is noise, not a
-//! regression). The share of resamples that agree is reported as the confidence.
+//! counts) to get the standard error of its change. A figure regresses when it is worse
+//! than the baseline by more than its margin (the relative tolerance, and for latency
+//! at least an absolute floor) with a one-sided p-value that survives the
+//! Holm–Bonferroni correction across every figure of the comparison, so the chance of
+//! any false alarm on an unchanged pair stays at most 1 − confidence. Every figure also
+//! gets its minimum detectable effect: the smallest worsening this pair of runs would
+//! have caught, so a pass can be told from "too little data to say".
 
 pub mod bootstrap;
-pub mod command;
+pub mod figure;
+pub mod stats;
+#[cfg(test)]
+mod tests;
 
-use crate::metrics::StepMetrics;
-use crate::summary::RunSummary;
-use bootstrap::{resampled_error_rate, resampled_rate, Buckets};
+use crate::metrics::{RunMetrics, StepMetrics};
+use figure::{step_tests, FigureTest};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
+pub use stats::Correction;
 
-/// How strict the comparison is; the defaults are documented in README.md.
+/// How strict the comparison is; the defaults are documented in README.md and were
+/// chosen from `bench/gate-fidelity`'s measured false-alarm and detection rates.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Tolerance {
-    /// Allowed relative worsening of latency and throughput (0.25 = 25 %).
+    /// Allowed relative worsening of latency and throughput (0.05 = 5 %).
     pub relative: f64,
-    /// Latency changes smaller than this many µs are never a regression.
+    /// Latency changes smaller than this many µs are never a regression, whatever
+    /// their relative size.
     pub latency_floor_micros: f64,
     /// Allowed absolute rise in error rate (0.001 = 0.1 percentage points).
     pub error_rate: f64,
-    /// Share of resamples that must agree before a regression is flagged.
+    /// 1 − the false-alarm level: with the Holm correction, the chance that an
+    /// unchanged pair passes as a whole.
     pub confidence: f64,
+    /// How the false-alarm level is shared among the figures (files written before the
+    /// correction existed were uncorrected).
+    #[serde(default = "uncorrected")]
+    pub correction: Correction,
+}
+
+fn uncorrected() -> Correction {
+    Correction::None
 }
 
 impl Default for Tolerance {
     fn default() -> Self {
         Tolerance {
-            relative: 0.25,
-            latency_floor_micros: 5_000.0,
+            relative: DEFAULT_TOLERANCE_PERCENT / 100.0,
+            latency_floor_micros: DEFAULT_LATENCY_FLOOR_MICROS,
             error_rate: 0.001,
             confidence: 0.95,
+            correction: Correction::Holm,
         }
     }
 }
 
-/// Resamples per figure; enough for a stable 95 % decision, fast for dozens of steps.
+/// Default `--tolerance`, in percent.
+pub const DEFAULT_TOLERANCE_PERCENT: f64 = 5.0;
+
+/// Default `--latency-floor`, in µs.
+pub const DEFAULT_LATENCY_FLOOR_MICROS: f64 = 1_000.0;
+
+/// A latency figure that could only have caught a worsening above this share of its
+/// baseline is reported as too little data to say.
+pub const WEAK_SHARE: f64 = 0.25;
+
+/// Resamples per figure: enough for a standard error good to a few percent.
 pub const RESAMPLES: usize = 1000;
 
 /// The comparison of one figure of one step.
@@ -58,8 +86,22 @@ pub struct FigureComparison {
     pub current: f64,
     /// Relative change, current over baseline minus one (0 when the baseline is 0).
     pub change: f64,
-    /// Share of resamples in which the current run is worse beyond the tolerance.
+    /// How sure the comparison is, before the correction, that the current run is
+    /// worse beyond the margin: 1 − the one-sided p-value (0 when not judged).
     pub confidence: f64,
+    /// One-sided p-value before the correction; `None` when the figure had too few
+    /// samples to be judged.
+    #[serde(default)]
+    pub p_value: Option<f64>,
+    /// p-value after the correction across all judged figures; flagged when at most
+    /// 1 − `Tolerance::confidence`.
+    #[serde(default)]
+    pub adjusted_p: Option<f64>,
+    /// Minimum detectable effect: the smallest worsening, in the figure's unit, that
+    /// this pair of runs would have flagged 80 % of the time (µs slower, points more
+    /// errors, or per second fewer). `None` when the figure was not judged.
+    #[serde(default)]
+    pub min_detectable: Option<f64>,
     /// Whether this is flagged as a regression.
     pub regression: bool,
 }
@@ -91,18 +133,29 @@ impl Comparison {
             .map(|f| format!("{} {}", f.step, f.figure))
             .collect()
     }
+
+    /// The latency figures whose minimum detectable effect exceeds `share` of
+    /// the baseline, or that could not be judged: where a pass says little.
+    pub fn weakly_judged(&self, share: f64) -> Vec<&FigureComparison> {
+        self.figures
+            .iter()
+            .filter(|f| f.is_latency())
+            .filter(|f| f.detectable_share().is_none_or(|d| d > share))
+            .collect()
+    }
 }
 
 impl FigureComparison {
-    /// The figure's values formatted for people (`12.3ms`, `0.012%`, `143.2/s`).
-    pub fn display(&self, value: f64) -> String {
-        use crate::report::{format_micros, format_value};
-        use crate::slo::Unit;
-        match self.figure.as_str() {
-            "error_rate" => format_value(value, Unit::Fraction),
-            "throughput" => format_value(value, Unit::PerSecond),
-            _ => format_micros(value.round().max(0.0) as u64),
-        }
+    /// True for the latency percentiles (p95, p99).
+    pub fn is_latency(&self) -> bool {
+        self.figure.starts_with('p')
+    }
+
+    /// The minimum detectable effect as a share of the baseline (0.07 = 7 % worse), for
+    /// latency and throughput; `None` when not judged or the baseline is zero.
+    pub fn detectable_share(&self) -> Option<f64> {
+        let mde = self.min_detectable?;
+        (self.figure != "error_rate" && self.baseline > 0.0).then(|| mde / self.baseline)
     }
 
     /// The relative change as `+12.5%`, or `-` when the baseline was zero.
@@ -115,126 +168,85 @@ impl FigureComparison {
     }
 }
 
-/// Compares `current` with `baseline` step by step.
-pub fn compare(baseline: &RunSummary, current: &RunSummary, tolerance: Tolerance) -> Comparison {
-    // Fixed seed: the same two files always give the same answer.
-    let mut rng = StdRng::seed_from_u64(0x10AD_6A7E);
-    let mut figures = Vec::new();
+/// Compares `current` with `baseline` step by step, in the current run's step order;
+/// `against` names the baseline for people (scenario and start time).
+pub fn compare(
+    against: String,
+    baseline: &RunMetrics,
+    current: &RunMetrics,
+    step_order: &[String],
+    tolerance: Tolerance,
+) -> Comparison {
+    let mut pairs = Vec::new();
     let mut unmatched = Vec::new();
-    for name in &current.step_order {
-        match (
-            baseline.metrics.steps.get(name),
-            current.metrics.steps.get(name),
-        ) {
+    for name in step_order {
+        match (baseline.steps.get(name), current.steps.get(name)) {
             (Some(base), Some(cur)) if base.count > 0 && cur.count > 0 => {
-                let durations = (
-                    baseline.metrics.duration_secs,
-                    current.metrics.duration_secs,
-                );
-                figures.extend(compare_step(
-                    name, base, cur, durations, tolerance, &mut rng,
-                ));
+                pairs.push((name.as_str(), base, cur));
             }
             _ => unmatched.push(name.clone()),
         }
     }
-    for name in baseline.metrics.steps.keys() {
-        if !current.metrics.steps.contains_key(name) && !unmatched.contains(name) {
+    for name in baseline.steps.keys() {
+        if !current.steps.contains_key(name) && !unmatched.contains(name) {
             unmatched.push(name.clone());
         }
     }
+    let durations = (baseline.duration_secs, current.duration_secs);
     Comparison {
-        baseline: format!(
-            "{} started {}",
-            baseline.scenario.name, baseline.settings.started_at
-        ),
+        baseline: against,
         tolerance,
-        figures,
+        figures: compare_steps(&pairs, durations, &tolerance),
         unmatched_steps: unmatched,
     }
 }
 
-fn compare_step(
-    name: &str,
-    base: &StepMetrics,
-    cur: &StepMetrics,
-    (base_secs, cur_secs): (f64, f64),
-    tol: Tolerance,
-    rng: &mut StdRng,
+/// Tests every figure of every step pair, then corrects across all of them at once.
+pub fn compare_steps(
+    pairs: &[(&str, &StepMetrics, &StepMetrics)],
+    durations: (f64, f64),
+    tolerance: &Tolerance,
 ) -> Vec<FigureComparison> {
-    let mut out = Vec::new();
-    let (base_buckets, cur_buckets) = (Buckets::of(&base.latency), Buckets::of(&cur.latency));
-    if base_buckets.total() > 0 && cur_buckets.total() > 0 {
-        for p in [95.0, 99.0] {
-            let worse = |b: f64, c: f64| c - b > (b * tol.relative).max(tol.latency_floor_micros);
-            let share = agreeing(rng, |rng| {
-                worse(
-                    base_buckets.resampled_percentile(p, rng),
-                    cur_buckets.resampled_percentile(p, rng),
-                )
+    // Fixed seed: the same two files always give the same answer.
+    let mut rng = StdRng::seed_from_u64(0x10AD_6A7E);
+    let tests: Vec<FigureTest> = pairs
+        .iter()
+        .flat_map(|(name, base, cur)| step_tests(name, base, cur, durations, tolerance, &mut rng))
+        .collect();
+    let p_values: Vec<f64> = tests
+        .iter()
+        .filter(|t| t.judged)
+        .map(|t| stats::p_value(t.excess, t.standard_error))
+        .collect();
+    let mut adjusted = tolerance.correction.adjust(&p_values).into_iter();
+    let alpha = 1.0 - tolerance.confidence;
+    let level = tolerance.correction.strictest_level(alpha, p_values.len());
+    let multiplier = stats::detection_multiplier(level);
+    let mut p_values = p_values.into_iter();
+    tests
+        .into_iter()
+        .map(|t| {
+            let judged = t.judged.then(|| {
+                let p = p_values.next().unwrap_or(1.0);
+                let adjusted = adjusted.next().unwrap_or(1.0);
+                (p, adjusted, t.margin + multiplier * t.standard_error)
             });
-            let (b, c) = (
-                base.latency.percentile(p) as f64,
-                cur.latency.percentile(p) as f64,
-            );
-            out.push(figure(name, &format!("p{p}"), b, c, share, tol));
-        }
-    }
-    let share = agreeing(rng, |rng| {
-        let b = resampled_error_rate(base.count, base.errors, rng);
-        let c = resampled_error_rate(cur.count, cur.errors, rng);
-        c - b > tol.error_rate
-    });
-    out.push(figure(
-        name,
-        "error_rate",
-        base.error_rate(),
-        cur.error_rate(),
-        share,
-        tol,
-    ));
-    let (base_ok, cur_ok) = (base.count - base.errors, cur.count - cur.errors);
-    let share = agreeing(rng, |rng| {
-        let b = resampled_rate(base_ok, base_secs, rng);
-        let c = resampled_rate(cur_ok, cur_secs, rng);
-        c < b * (1.0 - tol.relative)
-    });
-    let rate = |ok: u64, secs: f64| if secs > 0.0 { ok as f64 / secs } else { 0.0 };
-    out.push(figure(
-        name,
-        "throughput",
-        rate(base_ok, base_secs),
-        rate(cur_ok, cur_secs),
-        share,
-        tol,
-    ));
-    out
-}
-
-/// The share of [`RESAMPLES`] draws for which `worse` holds.
-fn agreeing(rng: &mut StdRng, mut worse: impl FnMut(&mut StdRng) -> bool) -> f64 {
-    (0..RESAMPLES).filter(|_| worse(rng)).count() as f64 / RESAMPLES as f64
-}
-
-fn figure(
-    step: &str,
-    figure: &str,
-    baseline: f64,
-    current: f64,
-    confidence: f64,
-    tol: Tolerance,
-) -> FigureComparison {
-    FigureComparison {
-        step: step.to_string(),
-        figure: figure.to_string(),
-        baseline,
-        current,
-        change: if baseline > 0.0 {
-            current / baseline - 1.0
-        } else {
-            0.0
-        },
-        confidence,
-        regression: confidence >= tol.confidence,
-    }
+            FigureComparison {
+                change: if t.baseline > 0.0 {
+                    t.current / t.baseline - 1.0
+                } else {
+                    0.0
+                },
+                confidence: judged.map_or(0.0, |(p, _, _)| 1.0 - p),
+                p_value: judged.map(|(p, _, _)| p),
+                adjusted_p: judged.map(|(_, a, _)| a),
+                min_detectable: judged.map(|(_, _, mde)| mde),
+                regression: judged.is_some_and(|(_, a, _)| a <= alpha),
+                step: t.step,
+                figure: t.figure.to_string(),
+                baseline: t.baseline,
+                current: t.current,
+            }
+        })
+        .collect()
 }

@@ -62,6 +62,56 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// The baseline section: the verdict, what a pass can rule out, and a table of the
+/// regressed figures, or on a pass of every step's p95 with its minimum detectable effect.
+fn baseline_section(md: &mut String, comparison: &crate::compare::Comparison) {
+    use crate::report::comparison::{detectable_text, settings_text, value_text, weak_text};
+    let _ = writeln!(md, "### Baseline\n");
+    let passed = comparison.passed();
+    let against = escape(&comparison.baseline);
+    if passed {
+        let _ = writeln!(md, "No regression against {against}.\n");
+    } else {
+        let _ = writeln!(md, "Regressed against {against}:\n");
+    }
+    let _ = writeln!(
+        md,
+        "| step | figure | baseline | current | change | confidence | detectable |"
+    );
+    let _ = writeln!(md, "| --- | --- | ---: | ---: | ---: | ---: | ---: |");
+    let shown = comparison.figures.iter().filter(|f| {
+        if passed {
+            f.figure == "p95"
+        } else {
+            f.regression
+        }
+    });
+    for f in shown {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} | {:.1}% | {} |",
+            escape(&f.step),
+            f.figure,
+            value_text(f, f.baseline),
+            value_text(f, f.current),
+            f.change_text(),
+            f.confidence * 100.0,
+            detectable_text(f)
+        );
+    }
+    let _ = writeln!(
+        md,
+        "\nFlagged when {}. *Detectable* is the smallest worsening each figure would have \
+         been flagged for (4 times in 5): a pass rules out regressions of that size, not \
+         smaller ones.",
+        escape(&settings_text(comparison))
+    );
+    if let Some(weak) = weak_text(comparison) {
+        let _ = writeln!(md, "{}", escape(&weak));
+    }
+    md.push('\n');
+}
+
 /// The whole document.
 fn markdown(summary: &RunSummary) -> String {
     let judgement = &summary.judgement;
@@ -145,34 +195,7 @@ fn markdown(summary: &RunSummary) -> String {
     }
 
     if let Some(comparison) = &summary.comparison {
-        let _ = writeln!(md, "### Baseline\n");
-        if regressed.is_empty() {
-            let _ = writeln!(
-                md,
-                "No regression against {}.\n",
-                escape(&comparison.baseline)
-            );
-        } else {
-            let _ = writeln!(md, "Regressed against {}:\n", escape(&comparison.baseline));
-            let _ = writeln!(
-                md,
-                "| step | figure | baseline | current | change | confidence |"
-            );
-            let _ = writeln!(md, "| --- | --- | ---: | ---: | ---: | ---: |");
-            for f in comparison.figures.iter().filter(|f| f.regression) {
-                let _ = writeln!(
-                    md,
-                    "| {} | {} | {} | {} | {} | {:.1}% |",
-                    escape(&f.step),
-                    f.figure,
-                    f.display(f.baseline),
-                    f.display(f.current),
-                    f.change_text(),
-                    f.confidence * 100.0
-                );
-            }
-            md.push('\n');
-        }
+        baseline_section(&mut md, comparison);
     }
     if let Some(c) = &judgement.capacity {
         let sentences: Vec<String> = capacity_lines(summary, c)
@@ -245,6 +268,29 @@ mod tests {
         assert_eq!(files.len(), 1);
         assert_eq!(files[0].name, "summary.md");
         String::from_utf8(files[0].bytes.clone()).unwrap()
+    }
+
+    #[test]
+    fn the_baseline_section_says_what_a_pass_could_have_caught() {
+        let mut summary = sample_summary();
+        let comparison = summary.compared_with(&sample_summary(), Default::default());
+        let p95_steps = comparison
+            .figures
+            .iter()
+            .filter(|f| f.figure == "p95")
+            .count();
+        summary.comparison = Some(comparison);
+        let md = render(&summary);
+        let start = md.find("### Baseline").expect("a baseline section");
+        let section = &md[start..start + md[start..].find("Flagged when").unwrap()];
+        assert!(section.contains("No regression against"), "{section}");
+        assert!(section.contains("| detectable |"), "{section}");
+        assert!(md[start..].contains("*Detectable* is the smallest worsening"));
+        let rows = section.lines().filter(|l| l.contains("| p95 |")).count();
+        assert_eq!(
+            rows, p95_steps,
+            "one p95 row per step on a pass:\n{section}"
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! them to every writer (the HTML inlines them) and writes the folder.
 
 pub mod charts;
+pub mod comparison;
 pub mod html;
 pub mod json;
 pub mod junit;

@@ -40,6 +40,9 @@ pub struct Cli {
     /// Fraction of API requests answered with an injected 500 (0.0 to 1.0).
     #[arg(long, value_name = "FRACTION", default_value_t = 0.0, value_parser = parse_fraction)]
     pub error_rate: f64,
+    /// Makes every answer take (1 + F) times as long, e.g. 0.10 for +10 %.
+    #[arg(long, value_name = "F", default_value_t = 0.0, value_parser = parse_slowdown)]
+    pub slowdown: f64,
     /// Milliseconds between streamed reply tokens on the WebSocket.
     #[arg(long, value_name = "MS", default_value_t = 1)]
     pub token_delay: u64,
@@ -78,6 +81,7 @@ impl Cli {
             latency: Duration::from_millis(self.latency),
             jitter: Duration::from_millis(self.jitter),
             error_rate: self.error_rate,
+            slowdown: self.slowdown,
             token_delay: Duration::from_millis(self.token_delay),
             inference: Duration::from_millis(self.inference),
             db_path: self.db.clone(),
@@ -102,6 +106,16 @@ fn parse_fraction(raw: &str) -> Result<f64, String> {
         Ok(value)
     } else {
         Err(format!("must be between 0 and 1, got {value}"))
+    }
+}
+
+fn parse_slowdown(raw: &str) -> Result<f64, String> {
+    let value: f64 = raw.parse().map_err(|e| format!("{e}"))?;
+    let max = crate::config::MAX_SLOWDOWN;
+    if (0.0..=max).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!("must be between 0 and {max}, got {value}"))
     }
 }
 

@@ -26,6 +26,9 @@ pub const MAX_PAGE_LIMIT: u32 = 100;
 /// single client cannot queue unbounded work.
 pub const MAX_WS_JOBS_PER_CONNECTION: usize = 32;
 
+/// Largest `--slowdown`: answers ten times slower than normal.
+pub const MAX_SLOWDOWN: f64 = 9.0;
+
 /// File descriptors kept free below the open-file limit when
 /// `max_connections` is derived from it: the database, the listener and
 /// whatever else the process opens still need some.
@@ -51,6 +54,9 @@ pub struct ServerConfig {
     pub jitter: Duration,
     /// Fraction (0.0..=1.0) of API requests answered with an injected 500.
     pub error_rate: f64,
+    /// Relative slowdown: every answer takes (1 + `slowdown`) times as long,
+    /// so a load test can be shown a known regression (0.10 is +10 %).
+    pub slowdown: f64,
     /// Delay between two streamed reply tokens on the WebSocket.
     pub token_delay: Duration,
     /// Simulated model inference time before a reply is produced.
@@ -97,6 +103,7 @@ impl Default for ServerConfig {
             latency: Duration::ZERO,
             jitter: Duration::ZERO,
             error_rate: 0.0,
+            slowdown: 0.0,
             token_delay: Duration::from_millis(1),
             inference: Duration::from_millis(2),
             db_path: None,
@@ -138,6 +145,12 @@ impl ServerConfig {
             return Err(ServerError::Config(format!(
                 "error_rate must be between 0 and 1, got {}",
                 self.error_rate
+            )));
+        }
+        if !(0.0..=MAX_SLOWDOWN).contains(&self.slowdown) || self.slowdown.is_nan() {
+            return Err(ServerError::Config(format!(
+                "slowdown must be between 0 and {MAX_SLOWDOWN}, got {}",
+                self.slowdown
             )));
         }
         if self.max_inflight == 0 {

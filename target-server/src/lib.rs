@@ -38,6 +38,7 @@
 //!   health, metrics).
 //! - `ws`: the WebSocket upgrade (`ws`), frame types (`ws::protocol`) and the
 //!   per-connection loop (`ws::session`); `ws_slots`: the `max_ws` count.
+//! - `slowdown`: the `--slowdown` switch that stretches every answer.
 //! - `time`: clock and RFC 3339 formatting.
 //! - [`cli`]: the command-line flags of the `target-server` binary.
 
@@ -61,6 +62,7 @@ mod router;
 mod routes;
 mod server;
 mod sessions;
+mod slowdown;
 mod state;
 mod time;
 mod ws;

@@ -6,7 +6,9 @@
 //! limit), request accounting and the JSON error safety net; gzip
 //! compression wraps everything for bodies of 1 KiB and more. `/health` and
 //! `/metrics` skip the limit and fault injection so they keep answering
-//! while the API is overloaded or failing on purpose.
+//! while the API is overloaded or failing on purpose. The `--slowdown`
+//! stretch sits between fault injection and the limit, so it times both the
+//! injected latency and the handler.
 
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::{from_fn, from_fn_with_state};
@@ -18,6 +20,7 @@ use tower_http::compression::CompressionLayer;
 use crate::config::MAX_BODY_BYTES;
 use crate::middleware::{body, faults, json_errors, limit, track};
 use crate::routes;
+use crate::slowdown;
 use crate::state::AppState;
 use crate::ws;
 
@@ -39,6 +42,10 @@ pub(crate) fn build(state: AppState) -> Router {
         )
         .route("/ws", get(ws::upgrade))
         .layer(from_fn_with_state(state.clone(), faults::inject))
+        .layer(from_fn_with_state(
+            state.config.slowdown,
+            slowdown::stretch_response,
+        ))
         .layer(from_fn_with_state(state.clone(), limit::limit));
 
     let compression = CompressionLayer::new().compress_when(

@@ -246,3 +246,22 @@ fn an_empty_run_renders_without_tables() {
     assert!(html.contains("No budgets were set for this run."));
     assert!(!html.contains("id=\"stages\""));
 }
+
+#[test]
+fn the_baseline_section_shows_each_figures_detectable_regression() {
+    let mut summary = sample_summary();
+    let mut comparison = summary.compared_with(&sample_summary(), Default::default());
+    comparison.figures[0].regression = true;
+    summary.comparison = Some(comparison);
+    let html = render(&summary, &[]);
+    let section = &html[html.find("id=\"baseline\"").expect("a baseline section")..];
+    assert!(
+        section.contains("<th class=\"num\">Detectable</th>"),
+        "{section}"
+    );
+    assert!(
+        section.contains("Flagged when worse beyond 5%"),
+        "{section}"
+    );
+    assert!(section.contains("REGRESSION"));
+}

@@ -212,6 +212,10 @@ pub(super) struct BaselineView {
     pub passed: bool,
     pub rows: Vec<BaselineRow>,
     pub not_compared: String,
+    /// The settings the comparison used, in one phrase.
+    pub settings: String,
+    /// Which latency figures had too little data to rule out a large regression.
+    pub weak: String,
 }
 
 /// One compared figure.
@@ -222,10 +226,13 @@ pub(super) struct BaselineRow {
     pub current: String,
     pub change: String,
     pub confidence: String,
+    /// Minimum detectable effect: the smallest worsening this pair would have caught.
+    pub detectable: String,
     pub regression: bool,
 }
 
 fn baseline_view(c: &crate::compare::Comparison) -> BaselineView {
+    use crate::report::comparison::{detectable_text, settings_text, value_text, weak_text};
     BaselineView {
         against: c.baseline.clone(),
         passed: c.passed(),
@@ -235,14 +242,17 @@ fn baseline_view(c: &crate::compare::Comparison) -> BaselineView {
             .map(|f| BaselineRow {
                 step: f.step.clone(),
                 figure: f.figure.clone(),
-                baseline: f.display(f.baseline),
-                current: f.display(f.current),
+                baseline: value_text(f, f.baseline),
+                current: value_text(f, f.current),
                 change: f.change_text(),
                 confidence: format!("{:.1}%", f.confidence * 100.0),
+                detectable: detectable_text(f),
                 regression: f.regression,
             })
             .collect(),
         not_compared: c.unmatched_steps.join(", "),
+        settings: settings_text(c),
+        weak: weak_text(c).unwrap_or_default(),
     }
 }
 

@@ -29,6 +29,7 @@ use crate::config::MAX_WS_JOBS_PER_CONNECTION;
 use crate::error::ApiError;
 use crate::model::Role;
 use crate::reply;
+use crate::slowdown::Pace;
 use crate::state::AppState;
 use crate::ws::protocol::{self, ChatRequest, Incoming, Outgoing};
 use crate::ws::Slot;
@@ -157,18 +158,26 @@ async fn converse(
     text: String,
     outbox: &Outbox,
 ) -> Result<(), ApiError> {
+    let mut pace = Pace::new(state.config.slowdown);
     chat::check_text(&text)?;
     let bot = chat::conversation_bot(state, user_id, conversation_id).await?;
     let message = chat::store_message(state, conversation_id, Role::User, text).await?;
+    pace.settle().await;
     send(outbox, &Outgoing::Ack { id }).await;
     let reply = chat::generate_reply(state, &bot, &message.text).await;
     for (i, token) in reply::tokens(&reply).into_iter().enumerate() {
         if i > 0 && !state.config.token_delay.is_zero() {
             tokio::time::sleep(state.config.token_delay).await;
         }
+        if i == 0 {
+            pace.settle().await;
+        } else {
+            pace.owe();
+        }
         send(outbox, &Outgoing::Token { id, text: token }).await;
     }
     let stored = chat::store_message(state, conversation_id, Role::Bot, reply).await?;
+    pace.settle().await;
     send(
         outbox,
         &Outgoing::Done {

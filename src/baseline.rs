@@ -1,12 +1,11 @@
-//! `loadgate compare` and `run --baseline`: the flags, and the table the user reads.
+//! `loadgate compare` and `run --baseline`: the flags turned into a [`Tolerance`], the
+//! runs read, and the comparison printed as a table or as JSON.
 
-use super::{compare, Comparison, Tolerance};
 use crate::cli::ToleranceArgs;
+use crate::compare::{Comparison, Correction, Tolerance};
 use crate::exit::{AppError, Exit};
-use crate::report::format_micros;
+use crate::report::comparison::comparison_lines;
 use crate::summary::RunSummary;
-use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::Table;
 use std::path::Path;
 
 impl TryFrom<&ToleranceArgs> for Tolerance {
@@ -36,11 +35,17 @@ impl TryFrom<&ToleranceArgs> for Tolerance {
         }
         let floor = crate::scenario::duration::parse_duration(&args.latency_floor)
             .map_err(|e| flag(format!("--latency-floor: {e}")))?;
+        let correction = match args.correction.as_str() {
+            "holm" => Correction::Holm,
+            "none" => Correction::None,
+            other => return Err(flag(format!("--correction: {other} must be holm or none"))),
+        };
         Ok(Tolerance {
             relative: args.tolerance / 100.0,
             latency_floor_micros: floor.as_micros() as f64,
             error_rate: args.error_rate_tolerance / 100.0,
             confidence: args.confidence,
+            correction,
         })
     }
 }
@@ -50,17 +55,38 @@ pub fn read_run(path: &Path) -> Result<RunSummary, AppError> {
     RunSummary::read(path).map_err(|e| AppError::Input(e.to_string()))
 }
 
+/// What `loadgate compare --json` prints: the verdict, then the whole comparison.
+#[derive(serde::Serialize)]
+struct JsonComparison<'a> {
+    passed: bool,
+    regressions: Vec<String>,
+    #[serde(flatten)]
+    comparison: &'a Comparison,
+}
+
 /// `loadgate compare BASELINE CURRENT`.
 pub fn compare_command(
     baseline: &Path,
     current: &Path,
     tolerance: &ToleranceArgs,
+    json: bool,
 ) -> Result<Exit, AppError> {
     let tolerance = Tolerance::try_from(tolerance)?;
     let (baseline, current) = (read_run(baseline)?, read_run(current)?);
-    let comparison = compare(&baseline, &current, tolerance);
-    for line in comparison_lines(&comparison) {
-        println!("{line}");
+    let comparison = current.compared_with(&baseline, tolerance);
+    if json {
+        let out = JsonComparison {
+            passed: comparison.passed(),
+            regressions: comparison.regressions(),
+            comparison: &comparison,
+        };
+        let text = serde_json::to_string_pretty(&out)
+            .map_err(|e| AppError::Input(format!("cannot write the comparison as JSON: {e}")))?;
+        println!("{text}");
+    } else {
+        for line in comparison_lines(&comparison) {
+            println!("{line}");
+        }
     }
     Ok(if comparison.passed() {
         Exit::Passed
@@ -69,56 +95,33 @@ pub fn compare_command(
     })
 }
 
-/// The comparison as a table plus a one-line result.
-pub fn comparison_lines(comparison: &Comparison) -> Vec<String> {
-    let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED);
-    table.set_header(vec![
-        "step",
-        "figure",
-        "baseline",
-        "current",
-        "change",
-        "confidence",
-        "verdict",
-    ]);
-    for f in &comparison.figures {
-        table.add_row(vec![
-            f.step.clone(),
-            f.figure.clone(),
-            f.display(f.baseline),
-            f.display(f.current),
-            f.change_text(),
-            format!("{:.1}%", f.confidence * 100.0),
-            if f.regression {
-                "REGRESSION".into()
-            } else {
-                "ok".into()
-            },
-        ]);
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[test]
+    fn the_flag_defaults_are_the_documented_defaults() {
+        let cli = crate::cli::Cli::try_parse_from(["loadgate", "compare", "a", "b"]).unwrap();
+        let crate::cli::Command::Compare { tolerance, .. } = cli.command else {
+            panic!("compare parsed as something else");
+        };
+        assert_eq!(
+            Tolerance::try_from(&tolerance).unwrap(),
+            Tolerance::default()
+        );
     }
-    let mut lines = vec![
-        format!("Baseline comparison against {}:", comparison.baseline),
-        table.to_string(),
-    ];
-    if !comparison.unmatched_steps.is_empty() {
-        lines.push(format!(
-            "not compared (in one run only): {}",
-            comparison.unmatched_steps.join(", ")
-        ));
+
+    #[test]
+    fn an_unknown_correction_is_a_flag_error() {
+        assert!(crate::cli::Cli::try_parse_from([
+            "loadgate",
+            "compare",
+            "a",
+            "b",
+            "--correction",
+            "bonferroni"
+        ])
+        .is_err());
     }
-    let regressions = comparison.regressions();
-    let t = &comparison.tolerance;
-    lines.push(if regressions.is_empty() {
-        format!(
-            "Baseline: PASS (no figure worse beyond {:.0}% / {} / +{:.2} points at {:.0}% confidence)",
-            t.relative * 100.0,
-            format_micros(t.latency_floor_micros as u64),
-            t.error_rate * 100.0,
-            t.confidence * 100.0
-        )
-    } else {
-        format!("Baseline: FAIL, regressed: {}", regressions.join(", "))
-    });
-    lines
 }

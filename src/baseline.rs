@@ -46,6 +46,7 @@ impl TryFrom<&ToleranceArgs> for Tolerance {
             error_rate: args.error_rate_tolerance / 100.0,
             confidence: args.confidence,
             correction,
+            gate_p99: args.gate_p99,
         })
     }
 }

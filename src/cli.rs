@@ -70,10 +70,14 @@ pub struct ToleranceArgs {
     /// `none` (each figure on its own, so many figures mean more false alarms).
     #[arg(long, value_name = "METHOD", default_value = "holm", value_parser = ["holm", "none"])]
     pub correction: String,
+    /// Let p99 fail the comparison too. By default it is shown with its detectable
+    /// effect but not gated: in a one-minute run a single stall moves it.
+    #[arg(long)]
+    pub gate_p99: bool,
 }
 
 /// Default `--latency-floor`; the same as `compare::DEFAULT_LATENCY_FLOOR_MICROS`.
-pub const DEFAULT_LATENCY_FLOOR: &str = "1ms";
+pub const DEFAULT_LATENCY_FLOOR: &str = "3ms";
 
 /// Options of `loadgate run`.
 #[derive(Debug, clap::Args)]

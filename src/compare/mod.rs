@@ -42,10 +42,20 @@ pub struct Tolerance {
     /// correction existed were uncorrected).
     #[serde(default = "uncorrected")]
     pub correction: Correction,
+    /// Whether p99 can fail the comparison. By default it is compared and shown, with
+    /// its detectable effect, but not gated: in a one-minute run the slowest 1 % is a
+    /// few hundred samples, and one stall of a second moves it (files written before
+    /// this existed gated it).
+    #[serde(default = "gated")]
+    pub gate_p99: bool,
 }
 
 fn uncorrected() -> Correction {
     Correction::None
+}
+
+fn gated() -> bool {
+    true
 }
 
 impl Default for Tolerance {
@@ -56,6 +66,7 @@ impl Default for Tolerance {
             error_rate: 0.001,
             confidence: 0.95,
             correction: Correction::Holm,
+            gate_p99: false,
         }
     }
 }
@@ -64,7 +75,7 @@ impl Default for Tolerance {
 pub const DEFAULT_TOLERANCE_PERCENT: f64 = 5.0;
 
 /// Default `--latency-floor`, in µs.
-pub const DEFAULT_LATENCY_FLOOR_MICROS: f64 = 1_000.0;
+pub const DEFAULT_LATENCY_FLOOR_MICROS: f64 = 3_000.0;
 
 /// A latency figure that could only have caught a worsening above this share of its
 /// baseline is reported as too little data to say.
@@ -93,8 +104,8 @@ pub struct FigureComparison {
     /// samples to be judged.
     #[serde(default)]
     pub p_value: Option<f64>,
-    /// p-value after the correction across all judged figures; flagged when at most
-    /// 1 − `Tolerance::confidence`.
+    /// p-value after the correction across all gated, judged figures; flagged when at
+    /// most 1 − `Tolerance::confidence`. `None` for a figure that is not gated.
     #[serde(default)]
     pub adjusted_p: Option<f64>,
     /// Minimum detectable effect: the smallest worsening, in the figure's unit, that
@@ -102,6 +113,10 @@ pub struct FigureComparison {
     /// errors, or per second fewer). `None` when the figure was not judged.
     #[serde(default)]
     pub min_detectable: Option<f64>,
+    /// Whether this figure can fail the comparison (p99 is shown but not gated unless
+    /// `Tolerance::gate_p99`).
+    #[serde(default = "gated")]
+    pub gated: bool,
     /// Whether this is flagged as a regression.
     pub regression: bool,
 }
@@ -213,22 +228,24 @@ pub fn compare_steps(
         .iter()
         .flat_map(|(name, base, cur)| step_tests(name, base, cur, durations, tolerance, &mut rng))
         .collect();
-    let p_values: Vec<f64> = tests
+    let gated = |t: &FigureTest| t.judged && (t.figure != "p99" || tolerance.gate_p99);
+    // The family the correction covers: every figure that can fail the comparison.
+    let family: Vec<f64> = tests
         .iter()
-        .filter(|t| t.judged)
+        .filter(|t| gated(t))
         .map(|t| stats::p_value(t.excess, t.standard_error))
         .collect();
-    let mut adjusted = tolerance.correction.adjust(&p_values).into_iter();
+    let mut adjusted = tolerance.correction.adjust(&family).into_iter();
     let alpha = 1.0 - tolerance.confidence;
-    let level = tolerance.correction.strictest_level(alpha, p_values.len());
+    let level = tolerance.correction.strictest_level(alpha, family.len());
     let multiplier = stats::detection_multiplier(level);
-    let mut p_values = p_values.into_iter();
     tests
         .into_iter()
         .map(|t| {
+            let in_family = gated(&t);
             let judged = t.judged.then(|| {
-                let p = p_values.next().unwrap_or(1.0);
-                let adjusted = adjusted.next().unwrap_or(1.0);
+                let p = stats::p_value(t.excess, t.standard_error);
+                let adjusted = if in_family { adjusted.next() } else { None };
                 (p, adjusted, t.margin + multiplier * t.standard_error)
             });
             FigureComparison {
@@ -239,9 +256,10 @@ pub fn compare_steps(
                 },
                 confidence: judged.map_or(0.0, |(p, _, _)| 1.0 - p),
                 p_value: judged.map(|(p, _, _)| p),
-                adjusted_p: judged.map(|(_, a, _)| a),
+                adjusted_p: judged.and_then(|(_, a, _)| a),
                 min_detectable: judged.map(|(_, _, mde)| mde),
-                regression: judged.is_some_and(|(_, a, _)| a <= alpha),
+                gated: t.figure != "p99" || tolerance.gate_p99,
+                regression: judged.is_some_and(|(_, a, _)| a.is_some_and(|a| a <= alpha)),
                 step: t.step,
                 figure: t.figure.to_string(),
                 baseline: t.baseline,

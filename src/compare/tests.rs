@@ -59,6 +59,7 @@ fn margin_free(correction: Correction) -> Tolerance {
         error_rate: 0.0,
         confidence: 0.95,
         correction,
+        gate_p99: true,
     }
 }
 
@@ -194,7 +195,7 @@ fn too_few_samples_are_not_judged_and_say_so() {
 #[test]
 fn the_latency_floor_scales_with_the_figure() {
     let mut rng = StdRng::seed_from_u64(4);
-    // +20 % of a 0.4 ms step is 80 µs: under the 1 ms absolute floor.
+    // +20 % of a 0.4 ms step is 80 µs: under the 3 ms absolute floor.
     let fast = step(20_000, 0, 0.4, 0.02, 1.0, &mut rng);
     let fast_slower = step(20_000, 0, 0.4, 0.02, 1.2, &mut rng);
     // +20 % of a 60 ms step is 12 ms: well over 5 % of it.
@@ -224,4 +225,30 @@ fn comparisons_written_before_the_correction_still_read() {
     assert_eq!(comparison.tolerance.correction, Correction::None);
     assert_eq!(comparison.figures[0].min_detectable, None);
     assert!(comparison.passed());
+}
+
+#[test]
+fn p99_is_shown_but_gated_only_when_asked() {
+    let mut rng = StdRng::seed_from_u64(6);
+    let base = step(20_000, 0, 30.0, 1.0, 1.0, &mut rng);
+    // The same body with a stalled second: 1.5 % of the attempts take 150 ms.
+    let mut stalled = step(19_700, 0, 30.0, 1.0, 1.0, &mut rng);
+    for _ in 0..300 {
+        stalled.latency.record(150_000);
+    }
+    stalled.count = 20_000;
+    let default = judge(&[(base.clone(), stalled.clone())], &Tolerance::default());
+    let p99 = find(&default, "p99");
+    assert!(
+        !p99.gated && !p99.regression && p99.adjusted_p.is_none(),
+        "{p99:?}"
+    );
+    assert!(p99.change > 1.0 && p99.min_detectable.is_some(), "{p99:?}");
+    assert!(!find(&default, "p95").regression, "p95 barely moves");
+    let gating = Tolerance {
+        gate_p99: true,
+        ..Tolerance::default()
+    };
+    let judged = judge(&[(base, stalled)], &gating);
+    assert!(find(&judged, "p99").regression);
 }

@@ -18,6 +18,17 @@ pub fn value_text(f: &FigureComparison, value: f64) -> String {
     }
 }
 
+/// `REGRESSION`, `ok`, or `not gated` for a figure that is shown but cannot fail.
+pub fn verdict_text(f: &FigureComparison) -> &'static str {
+    if f.regression {
+        "REGRESSION"
+    } else if f.gated {
+        "ok"
+    } else {
+        "not gated"
+    }
+}
+
 /// The minimum detectable effect for people: `+7.3%` slower latency, `-4.1%`
 /// throughput, `+0.15 pts` error rate, or `too few samples`.
 pub fn detectable_text(f: &FigureComparison) -> String {
@@ -56,11 +67,7 @@ pub fn comparison_lines(comparison: &Comparison) -> Vec<String> {
             f.change_text(),
             format!("{:.1}%", f.confidence * 100.0),
             detectable_text(f),
-            if f.regression {
-                "REGRESSION".into()
-            } else {
-                "ok".into()
-            },
+            verdict_text(f).into(),
         ]);
     }
     let mut lines = vec![
@@ -115,16 +122,25 @@ pub fn weak_text(comparison: &Comparison) -> Option<String> {
 /// points, Holm-corrected at 95% confidence`.
 pub fn settings_text(comparison: &Comparison) -> String {
     let t = &comparison.tolerance;
+    let percent = |x: f64| {
+        let text = format!("{:.1}", x * 100.0);
+        text.strip_suffix(".0").unwrap_or(&text).to_string()
+    };
     format!(
-        "worse beyond {:.0}% (latency at least {}) or +{:.2} error points, {} at {:.0}% confidence",
-        t.relative * 100.0,
+        "worse beyond {}% (latency at least {}) or +{:.2} error points, {} at {}% confidence{}",
+        percent(t.relative),
         format_micros(t.latency_floor_micros as u64),
         t.error_rate * 100.0,
         match t.correction {
-            Correction::Holm => "Holm-corrected over all figures",
+            Correction::Holm => "Holm-corrected over all gated figures",
             Correction::None => "each figure on its own",
         },
-        t.confidence * 100.0
+        percent(t.confidence),
+        if t.gate_p99 {
+            ""
+        } else {
+            "; p99 shown, not gated"
+        }
     )
 }
 
@@ -143,6 +159,7 @@ mod tests {
             p_value: min_detectable.map(|_| 0.5),
             adjusted_p: min_detectable.map(|_| 1.0),
             min_detectable,
+            gated: true,
             regression: false,
         }
     }

@@ -228,6 +228,8 @@ pub(super) struct BaselineRow {
     pub confidence: String,
     /// Minimum detectable effect: the smallest worsening this pair would have caught.
     pub detectable: String,
+    /// False for a figure shown but unable to fail the comparison (p99 by default).
+    pub gated: bool,
     pub regression: bool,
 }
 
@@ -247,6 +249,7 @@ fn baseline_view(c: &crate::compare::Comparison) -> BaselineView {
                 change: f.change_text(),
                 confidence: format!("{:.1}%", f.confidence * 100.0),
                 detectable: detectable_text(f),
+                gated: f.gated,
                 regression: f.regression,
             })
             .collect(),

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    loadgate::engine::quiet::install_logger();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

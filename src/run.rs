@@ -26,6 +26,9 @@ use std::sync::{Arc, Mutex};
 
 /// Runs the scenario and returns the exit code its outcome calls for.
 pub async fn run(args: &RunArgs) -> Result<Exit, AppError> {
+    // Before anything slow (the target's start-up): a signal from here on stops the run
+    // with a report, however early it comes.
+    interrupt::install();
     if !(args.time_scale.is_finite() && args.time_scale > 0.0 && args.time_scale <= 100.0) {
         return Err(AppError::Flag(format!(
             "--time-scale: {} must be a number above 0 and at most 100",

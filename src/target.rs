@@ -1,6 +1,12 @@
 //! The server under test: either the URL given with `--target`, checked for
 //! reachability before anything runs, or the bundled reference server started in-process
 //! on a free loopback port.
+//!
+//! The bundled server gets a tokio runtime and threads of its own ([`EmbeddedServer`]):
+//! on the load generator's runtime, its work would queue behind the users' tasks and the
+//! run would partly measure loadgate's own scheduling. The two still share the machine's
+//! cores; for figures that must exclude that, run target-server as its own process,
+//! pinned to other cores, and pass `--target`.
 
 use std::time::Duration;
 
@@ -31,7 +37,7 @@ pub enum Target {
     /// A server someone else runs.
     External(String),
     /// The bundled server, stopped when the run ends.
-    Embedded(target_server::RunningServer),
+    Embedded(EmbeddedServer),
 }
 
 impl Target {
@@ -40,7 +46,7 @@ impl Target {
     pub fn base_url(&self) -> String {
         match self {
             Target::External(url) => url.trim_end_matches('/').to_string(),
-            Target::Embedded(server) => server.base_url(),
+            Target::Embedded(server) => server.base_url.clone(),
         }
     }
 
@@ -53,9 +59,83 @@ impl Target {
     /// Stops the bundled server (external targets are left alone).
     pub async fn stop(self) {
         if let Target::Embedded(server) = self {
-            server.shutdown().await;
+            server.stop().await;
         }
     }
+}
+
+/// The bundled reference server, serving on its own runtime in its own thread.
+pub struct EmbeddedServer {
+    base_url: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl EmbeddedServer {
+    /// Starts it on a free loopback port and returns once it accepts connections.
+    pub async fn start() -> Result<Self, TargetError> {
+        let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<Result<String, String>>();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("target-server".into())
+            .spawn(move || serve_until_stopped(ready_tx, stop_rx))
+            .map_err(|e| TargetError::Embedded(e.to_string()))?;
+        match ready_rx.await {
+            Ok(Ok(base_url)) => Ok(EmbeddedServer {
+                base_url,
+                stop: Some(stop_tx),
+                thread: Some(thread),
+            }),
+            Ok(Err(reason)) => Err(TargetError::Embedded(reason)),
+            Err(_) => Err(TargetError::Embedded("its thread ended at start-up".into())),
+        }
+    }
+
+    /// Stops it gracefully and waits until its thread has ended.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+        }
+    }
+}
+
+/// The embedded server's thread: its own runtime, serving until `stop` fires or its
+/// sender is dropped.
+fn serve_until_stopped(
+    ready: tokio::sync::oneshot::Sender<Result<String, String>>,
+    stop: tokio::sync::oneshot::Receiver<()>,
+) {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .thread_name("target-server")
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            let _ = ready.send(Err(format!("cannot start its runtime: {err}")));
+            return;
+        }
+    };
+    runtime.block_on(async move {
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        match target_server::spawn(target_server::ServerConfig::default(), addr).await {
+            Ok(server) => {
+                log::debug!(
+                    "bundled reference server listening on {}",
+                    server.base_url()
+                );
+                let _ = ready.send(Ok(server.base_url()));
+                let _ = stop.await;
+                server.shutdown().await;
+            }
+            Err(err) => {
+                let _ = ready.send(Err(err.to_string()));
+            }
+        }
+    });
 }
 
 /// Checks that `text` is an http(s) URL with a host; no network traffic.
@@ -136,13 +216,7 @@ pub async fn resolve(target: Option<&str>) -> Result<Target, TargetError> {
             check_reachable(&url).await?;
             Ok(Target::External(url))
         }
-        None => {
-            let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-            let server = target_server::spawn(target_server::ServerConfig::default(), addr)
-                .await
-                .map_err(|e| TargetError::Embedded(e.to_string()))?;
-            Ok(Target::Embedded(server))
-        }
+        None => Ok(Target::Embedded(EmbeddedServer::start().await?)),
     }
 }
 

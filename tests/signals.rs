@@ -139,3 +139,60 @@ fn files_that_fail_at_the_end_leave_summary_json_where_the_error_says() {
     assert_eq!(rerender.status.code(), Some(0), "{}", text(&rerender));
     assert!(kept.join("report.html").exists());
 }
+
+#[test]
+fn a_signal_during_start_up_is_not_lost() {
+    // Goose clears its killswitch as it starts; a Ctrl-C caught just before used to be
+    // dropped, and the run went on for its whole plan.
+    let rogue = Rogue::start();
+    let (dir, path) = scenario_file(&scenario("60s"));
+    let out_dir = dir.path().join("out");
+    let log = dir.path().join("stderr.txt");
+    let mut child = loadgate()
+        .args([
+            "run",
+            path.to_str().unwrap(),
+            "--target",
+            &rogue.url,
+            "--out",
+            out_dir.to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .expect("loadgate starts");
+    // `running … against …` is printed just before the engine starts Goose.
+    let waiting = std::time::Instant::now();
+    while !std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains("running")
+    {
+        assert!(
+            waiting.elapsed() < Duration::from_secs(60),
+            "loadgate never started"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    // The plan is 60 s; an interrupt that was lost would run all of it.
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if waiting.elapsed() > Duration::from_secs(45) {
+            let _ = child.kill();
+            panic!(
+                "the interrupt was lost: still running\n{}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let stderr = std::fs::read_to_string(&log).unwrap_or_default();
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert!(read_summary(&out_dir).interrupted, "{stderr}");
+}

@@ -1,5 +1,6 @@
-//! The `http` step: render the request from templates, send it through Goose (which
-//! keeps its own request books), read the body within a size cap, judge and extract.
+//! The `http` step: render the request from templates, send it with the user's Goose
+//! client (Goose keeps no request books: loadgate records the sample), read the body
+//! within a size cap, judge and extract.
 
 use super::checks::{apply_extracts, check_response, remember_extracted};
 use super::session::UserState;
@@ -7,9 +8,7 @@ use super::RunContext;
 use crate::metrics::{Failure, FailureKind, Sample, StepKind};
 use crate::scenario::model::{Body, HttpStep};
 use crate::scenario::template::UnsetVariable;
-use goose::goose::goose_method_from_method;
-use goose::goose::GooseResponse;
-use goose::prelude::{GooseRequest, GooseUser};
+use goose::prelude::GooseUser;
 use std::time::Instant;
 
 /// Bodies past this are a failure, so a misbehaving server cannot exhaust memory.
@@ -23,14 +22,13 @@ pub async fn run(
     step: &HttpStep,
     state: &mut UserState,
 ) {
-    let sample = attempt(user, ctx, name, step, state).await;
+    let sample = attempt(user, ctx, step, state).await;
     ctx.record(state, name, StepKind::Http, sample);
 }
 
 async fn attempt(
-    user: &mut GooseUser,
+    user: &GooseUser,
     ctx: &RunContext,
-    name: &str,
     step: &HttpStep,
     state: &mut UserState,
 ) -> Sample {
@@ -44,25 +42,7 @@ async fn attempt(
         }
     };
     let started = Instant::now();
-    let goose_request = GooseRequest::builder()
-        .name(name)
-        .set_request_builder(request)
-        .build();
-    let GooseResponse {
-        request: mut metric,
-        response,
-    } = match user.request(goose_request).await {
-        Ok(response) => response,
-        Err(err) => {
-            let failure = Failure::new(FailureKind::Transport, format!("request not sent: {err}"));
-            return Sample {
-                latency: Some(started.elapsed()),
-                failure: Some(failure),
-                ..Default::default()
-            };
-        }
-    };
-    let http_response = match response {
+    let http_response = match request.send().await {
         Ok(http_response) => http_response,
         Err(err) => {
             let failure = Failure::from_reqwest(&err);
@@ -93,10 +73,6 @@ async fn attempt(
         Ok(())
     });
     let verdict = verdict.map_err(|failure| ctx.redacted(state, failure));
-    if let Err(failure) = &verdict {
-        // Keep Goose's own books in step with ours; its Err return only repeats the failure.
-        let _ = user.set_failure(&failure.to_string(), &mut metric, None, None);
-    }
     Sample {
         latency: Some(latency),
         failure: verdict.err(),
@@ -119,8 +95,6 @@ fn build(
         .http_url(&path)
         .map_err(|reason| Failure::new(FailureKind::Transport, reason))?;
     state.secrets.add_query(&url);
-    goose_method_from_method(step.method.clone())
-        .map_err(|e| Failure::new(FailureKind::Transport, format!("{e}")))?;
     let mut request = user
         .client
         .request(step.method.clone(), url)

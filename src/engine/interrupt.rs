@@ -5,6 +5,10 @@
 //! The Ctrl-C handler is installed before Goose starts, so Goose's own handler (which would
 //! exit 1 on a second press) is refused and ours stays in charge. SIGTERM is watched by a
 //! tokio task. The exit code tells them apart: 130 after SIGINT, 143 after SIGTERM.
+//!
+//! `loadgate run` installs them before it starts the target, and the stop supervisor
+//! keeps a caught signal in force while Goose starts up (see [`keep_in_force`]), so no
+//! interrupt is lost, however early it comes.
 
 use std::sync::atomic::{AtomicU8, Ordering};
 
@@ -77,6 +81,18 @@ fn on_signal(kind: StopSignalKind) {
         kind.name()
     );
     goose::trigger_killswitch(&format!("stopped by {}", kind.name()));
+}
+
+/// Re-triggers Goose's killswitch if a signal came and the killswitch has since been
+/// cleared: Goose clears it when it initializes and when its run starts, so a signal
+/// caught just before would otherwise be lost. The stop supervisor calls this while the
+/// attack runs.
+pub fn keep_in_force() {
+    if let Some(kind) = stopped_by() {
+        if !goose::is_killswitch_triggered() {
+            goose::trigger_killswitch(&format!("stopped by {}", kind.name()));
+        }
+    }
 }
 
 /// Whether a signal stopped the run during this process.

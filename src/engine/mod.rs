@@ -6,7 +6,10 @@
 //!   WebSocket; `http`, `ws`: the step kinds;
 //! - `checks`: `expect`, `until`, `extract`; `redact`: credentials kept out of failures;
 //! - `stop`: cancelling in-flight steps when the plan ends or the run is interrupted;
-//! - `quiet`, `interrupt`: Goose's console, Ctrl-C and SIGTERM.
+//! - `quiet`: the logger and Goose's console; `interrupt`: Ctrl-C and SIGTERM.
+//!
+//! Goose runs the users, the test plan and their HTTP clients; loadgate keeps the books
+//! (`no_metrics`), so requests go straight through each user's Goose-built client.
 //!
 //! Each flow becomes a Goose scenario (weight = flow weight, wait time = think time); its
 //! setup steps run in one `on_start` transaction, each step is one transaction run in
@@ -89,7 +92,7 @@ pub async fn run_attack(
     recorder: Arc<Recorder>,
     mut secrets: Secrets,
 ) -> Result<(), EngineError> {
-    quiet::silence_goose_logging();
+    quiet::install_logger();
     interrupt::install();
     let address = Address::parse(target).map_err(EngineError)?;
     for secret in address.secrets() {
@@ -123,13 +126,21 @@ async fn attack(
     config.no_print_metrics = true;
     config.no_error_summary = true;
     config.quiet = 1;
+    // loadgate records every sample itself; Goose's own request books would only be
+    // computed and thrown away.
+    config.no_metrics = true;
     let mut attack = GooseAttack::initialize_with_config(config)?;
     for flow in &scenario.flows {
         attack = attack.register_scenario(goose_scenario(flow, ctx)?);
     }
+    let test_plan = goose_test_plan(stages);
+    log::debug!(
+        "Goose test plan `{test_plan}`, {} scenario(s)",
+        scenario.flows.len()
+    );
     let attack = attack
         .set_default(GooseDefault::Host, host)?
-        .set_default(GooseDefault::TestPlan, goose_test_plan(stages).as_str())?;
+        .set_default(GooseDefault::TestPlan, test_plan.as_str())?;
     let _gag = quiet::gag_stdout();
     attack.execute().await?;
     Ok(())

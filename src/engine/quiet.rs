@@ -1,25 +1,23 @@
-//! Keeps Goose's own console output off the user's screen: loadgate's progress display
-//! and summary replace it.
+//! Logging, and keeping Goose's own console output off the user's screen: loadgate's
+//! progress display and summary replace it.
 //!
-//! Goose logs through `log` (a logger it installs unless one exists) and prints one line
-//! to stdout per test plan that no option turns off; we install a logger that drops
-//! everything and gag stdout for the duration of the attack.
+//! Goose logs through `log` and installs its own logger unless one exists. We install
+//! `env_logger` first, with a default filter that shows warnings and silences Goose, so
+//! that `RUST_LOG` works for loadgate, reqwest and the bundled server
+//! (`RUST_LOG=debug`, or `RUST_LOG=goose=trace` to hear Goose too). Goose also prints one
+//! line to stdout per test plan that no option turns off, so stdout is gagged while the
+//! attack runs.
 
-/// Drops every log record: loadgate reports through its own output, not `log`.
-struct Silent;
+/// The filter used when `RUST_LOG` is unset: warnings, but nothing from Goose, whose
+/// warnings repeat what loadgate reports in its own words.
+pub const DEFAULT_FILTER: &str = "warn,goose=off";
 
-impl log::Log for Silent {
-    fn enabled(&self, _: &log::Metadata) -> bool {
-        false
-    }
-    fn log(&self, _: &log::Record) {}
-    fn flush(&self) {}
-}
-
-/// Installs the silent logger (once per process; later calls are no-ops).
-pub fn silence_goose_logging() {
-    static SILENT: Silent = Silent;
-    let _ = log::set_logger(&SILENT);
+/// Installs the process logger to stderr (once per process; later calls are no-ops).
+pub fn install_logger() {
+    let env = env_logger::Env::default().default_filter_or(DEFAULT_FILTER);
+    let _ = env_logger::Builder::from_env(env)
+        .target(env_logger::Target::Stderr)
+        .try_init();
 }
 
 /// While alive, stdout goes nowhere; `None` when stdout cannot be redirected (then Goose's

@@ -66,10 +66,22 @@ pub fn supervise(
             }
             tokio::time::sleep(POLL.min(plan_end - now)).await;
         }
-        tokio::time::sleep(grace).await;
-        let _ = tx.send(true);
-        // Keep the sender alive so that waiting steps see `true`, not a closed channel.
-        std::future::pending::<()>().await;
+        let fire_at = tokio::time::Instant::now() + grace;
+        let mut fired = false;
+        // Until the attack returns and this task is aborted: fire once the grace is
+        // over, and keep an interrupt in force (Goose clears its killswitch when it
+        // initializes and when its run starts, which would lose a signal caught just
+        // before).
+        loop {
+            interrupt::keep_in_force();
+            if !fired && tokio::time::Instant::now() >= fire_at {
+                // Keep the sender alive so that waiting steps see `true`, not a closed
+                // channel.
+                let _ = tx.send(true);
+                fired = true;
+            }
+            tokio::time::sleep(POLL).await;
+        }
     });
     (StopSignal { cancelled }, handle)
 }

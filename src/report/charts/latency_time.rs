@@ -273,12 +273,23 @@ fn draw_panel(
             .iter()
             .map(|b| style::shorten(&b.rule, style::MAX_NAME_CHARS))
             .collect();
-        let note = format!("above this scale: {}", rules.join(", "));
+        let note = style::shorten(&format!("above this scale: {}", rules.join(", ")), 80);
         let note_style = text(12.0, &style::MUTED).pos(Pos::new(HPos::Right, VPos::Top));
+        let width = frame::text_width(&note, &note_style);
+        // On a white backdrop, so a stage label under it stays out of the way.
+        let (left, top) = (-8 - width - 4, 20);
         chart.draw_series(std::iter::once(
             EmptyElement::at((x_end, y_end))
-                + Text::new(style::shorten(&note, 80), (-8, 22), note_style),
+                + Rectangle::new([(left, top), (-4, top + 18)], WHITE.mix(0.9).filled())
+                + Text::new(note, (-8, 22), note_style),
         ))?;
+        let corner = chart.backend_coord(&(x_end, y_end));
+        let details: Vec<String> = off_scale.iter().map(|b| b.tooltip()).collect();
+        tips.rect(
+            (corner.0 + left, corner.1 + top),
+            (corner.0 - 4, corner.1 + top + 18),
+            details.join(" · "),
+        );
     }
     Ok(())
 }

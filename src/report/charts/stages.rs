@@ -108,6 +108,9 @@ pub(crate) type TimeChart<'a, 'b> =
 /// for a few letters; below it the name is written upright.
 const MIN_LEVEL_LABEL: i32 = 48;
 
+/// Fewest letters of a name cut short, before its ellipsis, worth writing level.
+const MIN_CUT_CHARS: usize = 6;
+
 /// Narrowest band, in pixels, that can hold an upright label.
 const MIN_UPRIGHT_LABEL: i32 = 16;
 
@@ -125,8 +128,9 @@ fn choose_label(band: &Band, room: i32, height: i32) -> Option<(String, bool)> {
         return Some((label.clone(), false));
     }
     if room >= MIN_LEVEL_LABEL {
+        // A name cut to a few letters ("ram…") says little: upright reads better.
         let cut = frame::fit(&band.short, &level, room - 12);
-        if cut.chars().count() >= 4 {
+        if cut.chars().count() > MIN_CUT_CHARS {
             return Some((cut, false));
         }
     }
@@ -197,10 +201,16 @@ mod tests {
             choose_label(&named, 80, 300),
             Some(("cool-down".to_string(), false))
         );
-        let (cut, upright) = choose_label(&named, 50, 300).unwrap();
+        let long = band(2, Some("cool-down-and-drain".into()), 5, 0.0, 1.0);
+        let (cut, upright) = choose_label(&long, 90, 300).unwrap();
         assert!(
-            cut.starts_with("coo") && cut.ends_with('…') && !upright,
+            cut.starts_with("cool-do") && cut.ends_with('…') && !upright,
             "{cut}"
+        );
+        assert_eq!(
+            choose_label(&named, 50, 300),
+            Some(("cool-down".to_string(), true)),
+            "a name cut to a few letters is written upright instead"
         );
         assert_eq!(
             choose_label(&named, 20, 300),

@@ -321,8 +321,13 @@ fn draw_budgets(
             budget.tooltip(),
         );
         let rule = style::shorten(&budget.rule, 60);
-        let y = chart.backend_coord(&(to, budget.ms)).1;
-        let right = last_right.is_none_or(|prev| (prev - y).abs() >= 20);
+        let (to_px, y) = chart.backend_coord(&(to, budget.ms));
+        let plot_left = chart.backend_coord(&(0.0, budget.ms)).0;
+        // Right-aligned at the line's end, unless it would collide with the previous
+        // label or run out of the plot on the left (a short stage near the start).
+        let fits_left_of_end =
+            to_px - 8 - frame::text_width(&rule, &text(12.0, &style::BUDGET)) >= plot_left;
+        let right = fits_left_of_end && last_right.is_none_or(|prev| (prev - y).abs() >= 20);
         let (anchor, offset, h) = if right {
             last_right = Some(y);
             ((to, budget.ms), (-8, -4), HPos::Right)

@@ -147,6 +147,9 @@ fn fixture_charts_draw_their_data() {
     );
 }
 
+/// A tooltip's text and its rectangle's corners.
+type Row = (String, (u32, u32), (u32, u32));
+
 #[test]
 fn a_breached_budget_is_red_in_its_own_bar() {
     let summary = sample_summary();
@@ -173,7 +176,7 @@ fn a_breached_budget_is_red_in_its_own_bar() {
     // The bars, top to bottom, are the steps in scenario order; send-message is the
     // third of five. Its row (from its tooltip) must hold the red, and no other row.
     let picture = Picture::decode(&chart.png);
-    let rows: Vec<(String, (u32, u32), (u32, u32))> = tooltips(&chart.svg)
+    let rows: Vec<Row> = tooltips(&chart.svg)
         .into_iter()
         .filter(|(shape, _)| shape.tag_name().name() == "rect")
         .map(|(shape, text)| {

@@ -2,8 +2,9 @@
 //! `file://` URL with every network path blocked, and a small DevTools-protocol client
 //! (over the browser's local WebSocket) checks what a person would see: the verdict is
 //! visible, nothing was requested from any network, no console error was logged, the
-//! charts decoded, the page fits a phone without sideways scrolling, printing uses no
-//! dark backgrounds, and hostile text from a run shows as text and runs nothing.
+//! charts are inline SVG with tooltips, the page fits a phone without sideways
+//! scrolling, printing uses no dark backgrounds, and hostile text from a run shows as
+//! text and runs nothing.
 //! Screenshots (desktop, phone, print) are written as PNGs and checked to be valid.
 //!
 //! Without `/usr/bin/chromium` the test is skipped with a message, except when `CI` is
@@ -374,7 +375,13 @@ const VERDICT_JS: &str = r#"(() => {
     visible: box.width > 0 && box.height > 0 && box.top >= 0 && box.bottom <= innerHeight
       && style.visibility === 'visible' && style.display !== 'none' && Number(style.opacity) > 0,
     inBodyText: document.body.innerText.includes(word.innerText),
-    images: [...document.images].map(i => ({ complete: i.complete, width: i.naturalWidth, alt: i.alt })),
+    images: document.images.length,
+    charts: [...document.querySelectorAll('figure.chart > svg')].map(s => ({
+      width: s.getBoundingClientRect().width,
+      label: s.getAttribute('aria-label'),
+      tooltips: s.querySelectorAll('title').length,
+      text: s.querySelectorAll('text').length,
+    })),
     scripts: document.scripts.length,
     title: document.title,
   };
@@ -383,7 +390,8 @@ const VERDICT_JS: &str = r#"(() => {
 const OVERFLOW_JS: &str = r#"(() => ({
   page: document.documentElement.scrollWidth,
   viewport: innerWidth,
-  widestImage: Math.max(0, ...[...document.images].map(i => i.getBoundingClientRect().right)),
+  widestImage: Math.max(0, ...[...document.querySelectorAll('figure.chart > svg')]
+    .map(s => s.getBoundingClientRect().right)),
 }))()"#;
 
 const PRINT_JS: &str = r#"(() => {
@@ -443,17 +451,29 @@ fn report_renders_offline_in_chromium() {
     );
     assert_eq!(page["inBodyText"], json!(true));
     assert_eq!(page["scripts"], json!(0));
-    let images = page["images"].as_array().expect("images");
-    assert_eq!(images.len(), 4, "one <img> per chart: {page}");
-    for image in images {
-        assert_eq!(image["complete"], json!(true), "chart loaded: {image}");
+    assert_eq!(
+        page["images"],
+        json!(0),
+        "charts are inline SVG, not images"
+    );
+    let charts = page["charts"].as_array().expect("charts");
+    assert_eq!(charts.len(), 4, "one inline <svg> per chart: {page}");
+    for chart in charts {
         assert!(
-            image["width"].as_u64().unwrap_or(0) > 100,
-            "chart decoded: {image}"
+            chart["width"].as_f64().unwrap_or(0.0) > 100.0,
+            "chart laid out: {chart}"
         );
         assert!(
-            !image["alt"].as_str().unwrap_or("").is_empty(),
-            "chart has alt text"
+            !chart["label"].as_str().unwrap_or("").is_empty(),
+            "chart has an accessible name"
+        );
+        assert!(
+            chart["tooltips"].as_u64().unwrap_or(0) >= 5,
+            "chart has <title> tooltips: {chart}"
+        );
+        assert!(
+            chart["text"].as_u64().unwrap_or(0) >= 5,
+            "chart text is real <text>: {chart}"
         );
     }
     let desktop = screenshot(&mut cdp, &tab, 1280, 8000);
@@ -511,16 +531,14 @@ fn report_renders_offline_in_chromium() {
           h1: document.querySelector('h1').textContent,
           scripts: document.scripts.length,
           images: document.images.length,
+          charts: document.querySelectorAll('figure.chart > svg').length,
           interrupted: !!document.getElementById('interrupted'),
         })"#,
     );
     assert_eq!(hostile_page["h1"], json!(format!("evil {evil}")));
     assert_eq!(hostile_page["scripts"], json!(0));
-    assert_eq!(
-        hostile_page["images"],
-        json!(4),
-        "only the charts are images"
-    );
+    assert_eq!(hostile_page["images"], json!(0), "no image at all");
+    assert_eq!(hostile_page["charts"], json!(4), "the four charts, inline");
     assert_eq!(hostile_page["interrupted"], json!(true));
     let hostile_shot = screenshot(&mut cdp, &tab, 1280, 2000);
     check_png(&hostile_shot, 1280, &shots.join("report-hostile.png"));

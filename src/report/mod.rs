@@ -24,16 +24,19 @@ pub struct ReportFile {
     pub bytes: Vec<u8>,
 }
 
-/// A rendered PNG chart, shared by the PNG files and the HTML report.
+/// A rendered chart, drawn once as SVG: the HTML report inlines the SVG (crisp at any
+/// zoom, with tooltips) and the PNG files are the same picture rasterized.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Chart {
-    /// File name, e.g. `latency-over-time.png`.
+    /// File name of the PNG, e.g. `latency-over-time.png`.
     pub file_name: String,
-    /// Title shown above it in the HTML report.
+    /// Title, drawn at the top of the picture.
     pub title: String,
     /// Text alternative describing what it shows.
     pub alt: String,
-    /// PNG bytes.
+    /// The SVG document (one `<svg>` element, ready to inline in HTML).
+    pub svg: String,
+    /// PNG bytes, rasterized from `svg`.
     pub png: Vec<u8>,
 }
 

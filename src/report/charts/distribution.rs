@@ -2,8 +2,10 @@
 //! p99.9 … equally spaced), one curve per step — how long the tail is, which a single
 //! percentile in a table cannot show.
 
-use super::canvas::{self, Area, DrawResult, HouseStyle, LegendEntry, Swatch};
-use super::nines::{nines_end, percentile, percentile_label, NinesAxis};
+use super::frame::{self, HouseStyle, LegendEntry, Swatch};
+use super::nines::{nines_end, percentile, percentile_label, NinesAxis, MAX_NINES};
+use super::svg::{self, Area, DrawResult, Meta};
+use super::tips::Tips;
 use super::{style, Chart, LATENCY_DISTRIBUTION};
 use crate::metrics::LatencyHistogram;
 use crate::report::{format_micros, ReportError};
@@ -22,19 +24,21 @@ struct Curve {
     color: RGBColor,
     /// (nines, ms)
     points: Vec<(f64, f64)>,
+    /// (nines, ms) at the labelled percentiles (min, p50, p90, p95, p99 …) and the
+    /// curve's end, for tooltips.
+    marks: Vec<(f64, f64)>,
 }
 
 /// Renders the chart.
 pub(crate) fn render(summary: &RunSummary) -> Result<Chart, ReportError> {
     let (curves, merged) = curves(summary);
-    let png = canvas::render_png(LATENCY_DISTRIBUTION, |root| {
-        draw(root, summary, &curves, merged)
-    })?;
-    Ok(Chart {
-        file_name: LATENCY_DISTRIBUTION.to_string(),
-        title: "Latency distribution".to_string(),
+    let meta = Meta {
+        file_name: LATENCY_DISTRIBUTION,
+        title: "Latency distribution",
         alt: alt_text(summary, merged),
-        png,
+    };
+    svg::render(meta, |root, tips| {
+        draw(root, tips, summary, &curves, merged)
     })
 }
 
@@ -101,14 +105,29 @@ fn curve(label: String, color: RGBColor, h: &LatencyHistogram) -> Curve {
             (nines, h.percentile(percentile(nines)) as f64 / 1_000.0)
         })
         .collect();
+    let mut at = vec![0.0, 2f64.log10(), 1.0, 20f64.log10()];
+    at.extend((2..=MAX_NINES as u32).map(f64::from));
+    at.retain(|n| *n < end);
+    at.push(end);
+    let marks = at
+        .into_iter()
+        .map(|nines| (nines, h.percentile(percentile(nines)) as f64 / 1_000.0))
+        .collect();
     Curve {
         label,
         color,
         points,
+        marks,
     }
 }
 
-fn draw(root: &Area, summary: &RunSummary, curves: &[Curve], merged: bool) -> DrawResult {
+fn draw(
+    root: &Area,
+    tips: &mut Tips,
+    summary: &RunSummary,
+    curves: &[Curve],
+    merged: bool,
+) -> DrawResult {
     let what = if merged {
         "all steps merged"
     } else {
@@ -118,15 +137,15 @@ fn draw(root: &Area, summary: &RunSummary, curves: &[Curve], merged: bool) -> Dr
         "{} · latency at each percentile over the whole run, {what}",
         style::shorten(&summary.scenario.name, 60)
     );
-    let area = canvas::header(root, "Latency distribution", &subtitle)?;
+    let area = frame::header(root, "Latency distribution", &subtitle)?;
     if curves.is_empty() {
-        return canvas::no_data(&area, "no step recorded a latency");
+        return frame::no_data(&area, "no step recorded a latency");
     }
     let entries: Vec<LegendEntry> = curves
         .iter()
         .map(|c| LegendEntry::new(Swatch::Line(c.color), &c.label))
         .collect();
-    let area = canvas::legend(&area, &entries)?;
+    let area = frame::legend(&area, &entries)?;
 
     let x_end = curves
         .iter()
@@ -162,6 +181,21 @@ fn draw(root: &Area, summary: &RunSummary, curves: &[Curve], merged: bool) -> Dr
         ))?;
         if let Some(end) = c.points.last() {
             chart.draw_series(std::iter::once(Circle::new(*end, 4, c.color.filled())))?;
+        }
+    }
+    for c in curves {
+        for (nines, ms) in &c.marks {
+            let (x, y) = chart.backend_coord(&(*nines, *ms));
+            tips.rect(
+                (x - 7, y - 7),
+                (x + 7, y + 7),
+                format!(
+                    "{}: {} {}",
+                    c.label,
+                    percentile_label(*nines),
+                    format_micros((ms * 1_000.0).round() as u64)
+                ),
+            );
         }
     }
     Ok(())

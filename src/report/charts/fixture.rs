@@ -9,7 +9,8 @@
 //! and a stage-scoped `p95 < 100ms for login in stage warm-up`, judged by the real gate
 //! ([`crate::slo::judge`]).
 //!
-//! Not `cfg(test)`, so integration tests, examples and other modules' tests can use it.
+//! Compiled only for the crate's own tests and, through the `fixtures` feature that the
+//! integration tests turn on, for those: no normal or release build contains it.
 
 use crate::metrics::{
     FailureCount, LatencyHistogram, RunMetrics, SecondSample, StageMetrics, StepKind, StepMetrics,

@@ -6,16 +6,19 @@
 //! A run without latency budgets gets one panel for the HTTP steps and one for the
 //! WebSocket measures, each with p50, p95 and p99.
 
-use super::canvas::{self, bold, text, Area, DrawResult, HouseStyle, LegendEntry, Swatch};
-use super::stages;
+use super::frame::{self, bold, text, HouseStyle, LegendEntry, Swatch};
+use super::stages::{self, Band};
+use super::svg::{self, Area, DrawResult, Meta};
 use super::time_axis::TimeAxis;
 use super::timeline::{self, ScopeSeries, Stat};
+use super::tips::Tips;
 use super::{style, Chart, LATENCY_OVER_TIME};
 use crate::report::{format_micros, ReportError};
 use crate::slo::Unit;
 use crate::summary::RunSummary;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+use std::collections::BTreeMap;
 
 /// Budgets further above the data than this factor are listed as off scale rather than
 /// drawn, so a generous budget does not flatten the curves into the bottom edge.
@@ -30,6 +33,22 @@ struct Budget {
     rule: String,
     /// The seconds it applies to when pinned to a stage (`in stage X`).
     span: Option<(f64, f64)>,
+    /// What the gate measured, in µs (`None` when it could not measure).
+    measured: Option<f64>,
+    /// The gate's verdict.
+    passed: bool,
+}
+
+impl Budget {
+    /// `budget p95 < 200ms for send-message: measured 210.4ms, broken`.
+    fn tooltip(&self) -> String {
+        let measured = match self.measured {
+            Some(m) if m.is_finite() && m >= 0.0 => format_micros(m.round() as u64),
+            _ => "not measured".to_string(),
+        };
+        let verdict = if self.passed { "met" } else { "broken" };
+        format!("budget {}: measured {measured}, {verdict}", self.rule)
+    }
 }
 
 /// One scope's panel.
@@ -44,13 +63,12 @@ struct Panel {
 /// Renders the chart.
 pub(crate) fn render(summary: &RunSummary) -> Result<Chart, ReportError> {
     let panels = panels(summary);
-    let png = canvas::render_png(LATENCY_OVER_TIME, |root| draw(root, summary, &panels))?;
-    Ok(Chart {
-        file_name: LATENCY_OVER_TIME.to_string(),
-        title: "Latency over time".to_string(),
+    let meta = Meta {
+        file_name: LATENCY_OVER_TIME,
+        title: "Latency over time",
         alt: alt_text(summary, &panels),
-        png,
-    })
+    };
+    svg::render(meta, |root, tips| draw(root, tips, summary, &panels))
 }
 
 /// One panel per latency budget scope, in the order the budgets are listed; or, without
@@ -85,6 +103,8 @@ fn panels(summary: &RunSummary) -> Vec<Panel> {
                 ms: v.limit / 1_000.0,
                 rule: v.rule.clone(),
                 span: v.stage.and_then(|i| stage_span(summary, i)),
+                measured: v.measured,
+                passed: v.passed,
             });
         }
     }
@@ -142,7 +162,7 @@ fn color(stat: Stat) -> RGBColor {
     }
 }
 
-fn draw(root: &Area, summary: &RunSummary, panels: &[Panel]) -> DrawResult {
+fn draw(root: &Area, tips: &mut Tips, summary: &RunSummary, panels: &[Panel]) -> DrawResult {
     let shown = &panels[..panels.len().min(MAX_PANELS)];
     let mut subtitle = format!(
         "{} · successful steps, {} · each budget against its own steps · {}",
@@ -156,9 +176,9 @@ fn draw(root: &Area, summary: &RunSummary, panels: &[Panel]) -> DrawResult {
             panels.len() - shown.len()
         ));
     }
-    let area = canvas::header(root, "Latency over time", &subtitle)?;
+    let area = frame::header(root, "Latency over time", &subtitle)?;
     if panels.is_empty() {
-        return canvas::no_data(&area, "no step succeeded during the run");
+        return frame::no_data(&area, "no step succeeded during the run");
     }
     let mut stats: Vec<Stat> = Vec::new();
     for stat in shown.iter().flat_map(|p| p.stats.iter()) {
@@ -176,7 +196,7 @@ fn draw(root: &Area, summary: &RunSummary, panels: &[Panel]) -> DrawResult {
             "budget (over its stage when pinned to one)",
         ));
     }
-    let area = canvas::legend(&area, &entries)?;
+    let area = frame::legend(&area, &entries)?;
     let (rows, cols) = match shown.len() {
         1 => (1, 1),
         2 => (2, 1),
@@ -185,23 +205,31 @@ fn draw(root: &Area, summary: &RunSummary, panels: &[Panel]) -> DrawResult {
     };
     let cells = area.split_evenly((rows, cols));
     for (panel, cell) in shown.iter().zip(cells.iter()) {
-        draw_panel(cell, summary, panel, shown.len())?;
+        draw_panel(cell, tips, summary, panel, shown.len())?;
     }
     Ok(())
 }
 
-fn draw_panel(area: &Area, summary: &RunSummary, panel: &Panel, count: usize) -> DrawResult {
+fn draw_panel(
+    area: &Area,
+    tips: &mut Tips,
+    summary: &RunSummary,
+    panel: &Panel,
+    count: usize,
+) -> DrawResult {
     let (top, body) = area.split_vertically(26);
-    canvas::label(
+    let (width, _) = top.dim_in_pixel();
+    let scope_style = bold(14.0, &style::INK);
+    frame::label(
         &top,
-        &style::shorten(&panel.scope, 70),
+        &frame::fit(&panel.scope, &scope_style, width as i32 - 48),
         (24, 6),
-        &bold(15.0, &style::INK),
+        &scope_style,
         HPos::Left,
         VPos::Top,
     )?;
     if panel.series.is_empty() {
-        return canvas::no_data(&body, "no successful step in this scope");
+        return frame::no_data(&body, "no successful step in this scope");
     }
     let data_max = panel.series.max_ms();
     let (shown, off_scale): (Vec<&Budget>, Vec<&Budget>) = panel
@@ -238,18 +266,30 @@ fn draw_panel(area: &Area, summary: &RunSummary, panel: &Panel, count: usize) ->
     for (line, stat) in panel.series.lines.iter().zip(&panel.stats) {
         timeline::draw_line(&mut chart, line, color(*stat))?;
     }
-    draw_budgets(&mut chart, &shown, x_end)?;
+    window_tips(&chart, tips, summary, panel, &bands, (run_secs, y_end));
+    draw_budgets(&mut chart, tips, &shown, x_end)?;
     if !off_scale.is_empty() {
         let rules: Vec<String> = off_scale
             .iter()
             .map(|b| style::shorten(&b.rule, style::MAX_NAME_CHARS))
             .collect();
-        let note = format!("above this scale: {}", rules.join(", "));
-        let note_style = text(13.0, &style::MUTED).pos(Pos::new(HPos::Right, VPos::Top));
+        let note = style::shorten(&format!("above this scale: {}", rules.join(", ")), 80);
+        let note_style = text(12.0, &style::MUTED).pos(Pos::new(HPos::Right, VPos::Top));
+        let width = frame::text_width(&note, &note_style);
+        // On a white backdrop, so a stage label under it stays out of the way.
+        let (left, top) = (-8 - width - 4, 20);
         chart.draw_series(std::iter::once(
             EmptyElement::at((x_end, y_end))
-                + Text::new(style::shorten(&note, 80), (-8, 22), note_style),
+                + Rectangle::new([(left, top), (-4, top + 18)], WHITE.mix(0.9).filled())
+                + Text::new(note, (-8, 22), note_style),
         ))?;
+        let corner = chart.backend_coord(&(x_end, y_end));
+        let details: Vec<String> = off_scale.iter().map(|b| b.tooltip()).collect();
+        tips.rect(
+            (corner.0 + left, corner.1 + top),
+            (corner.0 - 4, corner.1 + top + 18),
+            details.join(" · "),
+        );
     }
     Ok(())
 }
@@ -257,7 +297,12 @@ fn draw_panel(area: &Area, summary: &RunSummary, panel: &Panel, count: usize) ->
 /// Draws each budget as a dashed line (over its stage when pinned to one) with its rule
 /// written above its right end; a label that would collide with the previous one goes to
 /// the left end instead.
-fn draw_budgets(chart: &mut stages::TimeChart, budgets: &[&Budget], x_end: f64) -> DrawResult {
+fn draw_budgets(
+    chart: &mut stages::TimeChart,
+    tips: &mut Tips,
+    budgets: &[&Budget],
+    x_end: f64,
+) -> DrawResult {
     let mut last_right: Option<i32> = None;
     for budget in budgets {
         let (from, to) = budget
@@ -270,20 +315,27 @@ fn draw_budgets(chart: &mut stages::TimeChart, budgets: &[&Budget], x_end: f64) 
             6,
             style::BUDGET.stroke_width(2),
         ))?;
+        tips.line(
+            chart.backend_coord(&(from, budget.ms)),
+            chart.backend_coord(&(to, budget.ms)),
+            budget.tooltip(),
+        );
         let rule = style::shorten(&budget.rule, 60);
-        let y = chart.backend_coord(&(to, budget.ms)).1;
-        let right = last_right.is_none_or(|prev| (prev - y).abs() >= 20);
+        let (to_px, y) = chart.backend_coord(&(to, budget.ms));
+        let plot_left = chart.backend_coord(&(0.0, budget.ms)).0;
+        // Right-aligned at the line's end, unless it would collide with the previous
+        // label or run out of the plot on the left (a short stage near the start).
+        let fits_left_of_end =
+            to_px - 8 - frame::text_width(&rule, &text(12.0, &style::BUDGET)) >= plot_left;
+        let right = fits_left_of_end && last_right.is_none_or(|prev| (prev - y).abs() >= 20);
         let (anchor, offset, h) = if right {
             last_right = Some(y);
             ((to, budget.ms), (-8, -4), HPos::Right)
         } else {
             ((from, budget.ms), (8, -4), HPos::Left)
         };
-        let label_style = text(13.0, &style::BUDGET).pos(Pos::new(h, VPos::Bottom));
-        let width = chart
-            .plotting_area()
-            .estimate_text_size(&rule, &label_style)?
-            .0 as i32;
+        let label_style = text(12.0, &style::BUDGET).pos(Pos::new(h, VPos::Bottom));
+        let width = frame::text_width(&rule, &label_style);
         let (left, right_px) = match h {
             HPos::Right => (offset.0 - width - 4, offset.0 + 4),
             _ => (offset.0 - 4, offset.0 + width + 4),
@@ -298,6 +350,52 @@ fn draw_budgets(chart: &mut stages::TimeChart, budgets: &[&Budget], x_end: f64) 
         ))?;
     }
     Ok(())
+}
+
+/// One tooltip per window of the panel: the time, its stage and every line's value.
+fn window_tips(
+    chart: &stages::TimeChart,
+    tips: &mut Tips,
+    summary: &RunSummary,
+    panel: &Panel,
+    bands: &[Band],
+    (run_secs, y_end): (f64, f64),
+) {
+    let window = timeline::window_secs(summary) as f64;
+    // Window middles are whole or half seconds: keyed in half seconds.
+    let mut windows: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    for (line, stat) in panel.series.lines.iter().zip(&panel.stats) {
+        for (x, ms) in line.iter().flatten() {
+            windows
+                .entry((x * 2.0).round() as i64)
+                .or_default()
+                .push(format!(
+                    "{} {}",
+                    stat.label(),
+                    format_micros((ms * 1_000.0).round() as u64)
+                ));
+        }
+    }
+    for (key, values) in windows {
+        let start = key as f64 / 2.0 - window / 2.0;
+        let when = if window > 1.0 {
+            format!(
+                "{}–{}",
+                style::time_tick(start, run_secs),
+                style::time_tick(start + window, run_secs)
+            )
+        } else {
+            style::time_tick(start, run_secs)
+        };
+        let stage = stages::band_at(bands, start)
+            .map(|b| format!(" ({})", b.full))
+            .unwrap_or_default();
+        tips.rect(
+            chart.backend_coord(&(start, y_end)),
+            chart.backend_coord(&(start + window, 0.0)),
+            format!("{when}{stage} · {}: {}", panel.scope, values.join(", ")),
+        );
+    }
 }
 
 fn alt_text(summary: &RunSummary, panels: &[Panel]) -> String {

@@ -1,34 +1,35 @@
-//! The report's PNG charts: latency and throughput over time (with the stages shaded and
+//! The report's charts: latency and throughput over time (with the stages shaded and
 //! the latency budgets drawn), the latency distribution, and p95 per step against its
-//! budget. They are rendered once by [`render_charts`]; [`PngCharts`] writes them as
-//! files and the HTML report inlines the same bytes.
+//! budget. Each is drawn once, as SVG (plotters' `SVGBackend`), by [`render_charts`]:
+//! the HTML report inlines the SVG, with the figures in `<title>` tooltips, and the
+//! PNG rasterized from the same SVG by resvg is written by [`PngCharts`].
 //!
-//! Text is drawn with a font compiled into the binary (see `font`), so charts render
-//! identically on machines without any system fonts.
+//! The PNGs set their text in a font compiled into the binary (see `font`), so they
+//! render identically on machines without any system fonts.
 //!
 //! - `latency_time`, `throughput`, `distribution`, `p95_steps`: one chart each;
 //! - `timeline`, `time_axis`, `stages`: the time axis, its series and the stage bands
-//!   the over-time charts share;
-//! - `canvas`, `style`: bitmap → PNG, header, legend, colours;
-//! - `backend`, `typeset`, `antialias`, `font`: the bitmap backend with text in the
-//!   bundled typeface and anti-aliased lines;
-//! - [`fixture`]: a synthetic run for tests and examples.
+//!   the over-time charts share; `nines`: the distribution's percentile axis;
+//! - `svg`, `raster`, `tips`: SVG document → PNG, and the tooltip overlay;
+//! - `frame`, `style`, `font`: header, legend, colours, number formats, the typeface;
+//! - `fixture` (tests and the `fixtures` feature only): a synthetic run.
 
-mod antialias;
-mod backend;
-mod canvas;
 mod distribution;
+#[cfg(any(test, feature = "fixtures"))]
 pub mod fixture;
 mod font;
+mod frame;
 mod latency_time;
 mod nines;
 mod p95_steps;
+mod raster;
 mod stages;
 mod style;
+mod svg;
 mod throughput;
 mod time_axis;
 mod timeline;
-mod typeset;
+mod tips;
 
 #[cfg(test)]
 mod tests;
@@ -39,8 +40,8 @@ use crate::summary::RunSummary;
 pub use distribution::MAX_CURVES;
 pub use p95_steps::MAX_BARS;
 
-/// Width of every chart in pixels: wide enough for a long run's time axis and a legend
-/// row, and still crisp when the HTML report scales it to a laptop screen.
+/// Width of every chart in pixels (SVG units): wide enough for a long run's time axis
+/// and a legend row.
 pub const CHART_WIDTH: u32 = 1200;
 
 /// Height of every chart in pixels (2:1, so two charts fit on a screen one above the
@@ -65,9 +66,9 @@ pub const CHART_FILES: [&str; 4] = [
     P95_PER_STEP,
 ];
 
-/// Renders the four charts of a run, in [`CHART_FILES`] order. Empty or partial runs
-/// give charts with a "No data" note rather than an error; an error means a chart could
-/// not be drawn or encoded at all.
+/// Renders the four charts of a run, in [`CHART_FILES`] order, each as SVG and PNG.
+/// Empty or partial runs give charts with a "No data" note rather than an error; an
+/// error means a chart could not be drawn or rasterized at all.
 pub fn render_charts(summary: &RunSummary) -> Result<Vec<Chart>, ReportError> {
     Ok(vec![
         latency_time::render(summary)?,

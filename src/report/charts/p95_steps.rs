@@ -3,7 +3,9 @@
 //! budget. A budget pooling several steps is judged on the pool, not on any one bar, so
 //! it marks none of them.
 
-use super::canvas::{self, text, Area, DrawResult, HouseStyle, LegendEntry, Swatch};
+use super::frame::{self, text, HouseStyle, LegendEntry, Swatch};
+use super::svg::{self, Area, DrawResult, Meta};
+use super::tips::Tips;
 use super::{style, Chart, P95_PER_STEP};
 use crate::report::{format_micros, ReportError};
 use crate::slo::{Unit, Verdict};
@@ -25,11 +27,13 @@ enum Status {
     NoBudget,
 }
 
-/// A p95 budget covering one step.
+/// A p95 budget judging one step alone, with the gate's verdict on it.
 #[derive(Debug, Clone)]
 struct Mark {
     micros: f64,
     comparison: String,
+    rule: String,
+    passed: bool,
 }
 
 /// One bar.
@@ -66,6 +70,22 @@ impl Row {
         label
     }
 
+    /// `send-message: p95 210.4ms · budget p95 < 200ms for send-message: broken`.
+    fn tooltip(&self) -> String {
+        let mut tip = match self.p95 {
+            Some(p95) => format!("{}: p95 {}", self.name, format_micros(p95)),
+            None => format!("{}: no samples", self.name),
+        };
+        if self.marks.is_empty() {
+            tip.push_str(" · no p95 budget judges this step alone");
+        }
+        for mark in &self.marks {
+            let verdict = if mark.passed { "met" } else { "broken" };
+            tip.push_str(&format!(" · budget {}: {verdict}", mark.rule));
+        }
+        tip
+    }
+
     fn tightest(&self) -> Option<&Mark> {
         self.marks
             .iter()
@@ -76,13 +96,12 @@ impl Row {
 /// Renders the chart.
 pub(crate) fn render(summary: &RunSummary) -> Result<Chart, ReportError> {
     let rows = rows(summary);
-    let png = canvas::render_png(P95_PER_STEP, |root| draw(root, summary, &rows))?;
-    Ok(Chart {
-        file_name: P95_PER_STEP.to_string(),
-        title: "p95 latency per step".to_string(),
+    let meta = Meta {
+        file_name: P95_PER_STEP,
+        title: "p95 latency per step",
         alt: alt_text(&rows),
-        png,
-    })
+    };
+    svg::render(meta, |root, tips| draw(root, tips, summary, &rows))
 }
 
 /// Steps in scenario order, then any measured step the order does not list.
@@ -124,12 +143,15 @@ fn rows(summary: &RunSummary) -> Vec<Row> {
                 .map(|v| Mark {
                     micros: v.limit,
                     comparison: v.comparison.clone(),
+                    rule: v.rule.clone(),
+                    passed: v.passed,
                 })
                 .collect();
+            // The gate's own verdicts decide the colour: the chart never re-judges.
             let status = match p95 {
                 _ if marks.is_empty() => Status::NoBudget,
                 None => Status::NoBudget,
-                Some(p95) if marks.iter().all(|m| holds(p95 as f64, m)) => Status::Within,
+                Some(_) if marks.iter().all(|m| m.passed) => Status::Within,
                 Some(_) => Status::Over,
             };
             Row {
@@ -142,26 +164,16 @@ fn rows(summary: &RunSummary) -> Vec<Row> {
         .collect()
 }
 
-/// Whether `value` meets the budget (`<` and `<=` are the usual latency comparisons).
-fn holds(value: f64, mark: &Mark) -> bool {
-    match mark.comparison.as_str() {
-        "<" => value < mark.micros,
-        ">" => value > mark.micros,
-        ">=" => value >= mark.micros,
-        _ => value <= mark.micros,
-    }
-}
-
-fn draw(root: &Area, summary: &RunSummary, rows: &[Row]) -> DrawResult {
+fn draw(root: &Area, tips: &mut Tips, summary: &RunSummary, rows: &[Row]) -> DrawResult {
     let subtitle = format!(
         "{} · 95th percentile latency of each step over the whole run, in scenario order",
         style::shorten(&summary.scenario.name, 60)
     );
-    let area = canvas::header(root, "p95 latency per step", &subtitle)?;
+    let area = frame::header(root, "p95 latency per step", &subtitle)?;
     if rows.is_empty() {
-        return canvas::no_data(&area, "the scenario has no steps");
+        return frame::no_data(&area, "the scenario has no steps");
     }
-    let area = canvas::legend(
+    let area = frame::legend(
         &area,
         &[
             LegendEntry::new(Swatch::Box(style::GREEN), "within its p95 budget"),
@@ -176,11 +188,11 @@ fn draw(root: &Area, summary: &RunSummary, rows: &[Row]) -> DrawResult {
         let (height_w, height_h) = area.dim_in_pixel();
         let (chart_area, note_area) = area.split_vertically(height_h.saturating_sub(24));
         let note = format!("{hidden} more step(s) not shown: at most {MAX_BARS} bars fit");
-        canvas::label(
+        frame::label(
             &note_area,
             &note,
             (height_w as i32 - 24, 4),
-            &text(13.0, &style::MUTED),
+            &text(12.0, &style::MUTED),
             HPos::Right,
             VPos::Top,
         )?;
@@ -189,12 +201,13 @@ fn draw(root: &Area, summary: &RunSummary, rows: &[Row]) -> DrawResult {
         area
     };
 
-    let name_style = text(14.0, &style::INK);
+    let name_style = text(13.0, &style::INK);
     let mut name_width = 0;
     for row in rows {
-        name_width = name_width.max(canvas::text_width(&area, &row.name, &name_style)?);
+        name_width = name_width.max(frame::text_width(&row.name, &name_style));
     }
-    let value_style = text(14.0, &style::INK);
+    let name_width = name_width.clamp(60, 420);
+    let value_style = text(13.0, &style::INK);
     let max_ms = rows
         .iter()
         .flat_map(|r| {
@@ -211,7 +224,7 @@ fn draw(root: &Area, summary: &RunSummary, rows: &[Row]) -> DrawResult {
         .margin_right(32)
         .margin_bottom(12)
         .x_label_area_size(52)
-        .y_label_area_size(name_width.clamp(60, 420) + 20)
+        .y_label_area_size(name_width as u32 + 20)
         .build_cartesian_2d(0.0..style::axis_top(max_ms, 1.3), 0.0..n)?;
     chart
         .configure_mesh()
@@ -224,13 +237,23 @@ fn draw(root: &Area, summary: &RunSummary, rows: &[Row]) -> DrawResult {
         .draw()?;
 
     let (base_x, base_y) = area.get_base_pixel();
-    let plot_right = chart.backend_coord(&(chart.x_range().end, 0.0)).0;
+    let x_end = chart.x_range().end;
+    let plot_right = chart.backend_coord(&(x_end, 0.0)).0;
     for (i, row) in rows.iter().enumerate() {
         let top = n - i as f64;
         let (low, high) = (top - 0.78, top - 0.22);
         let middle = top - 0.5;
         let name_at = chart.backend_coord(&(0.0, middle));
-        canvas::label(
+        // The whole row, name included, shows the bar's figures on hover.
+        tips.rect(
+            (
+                name_at.0 - name_width - 12,
+                chart.backend_coord(&(0.0, top)).1,
+            ),
+            chart.backend_coord(&(x_end, top - 1.0)),
+            row.tooltip(),
+        );
+        frame::label(
             &area,
             &row.name,
             (name_at.0 - base_x - 10, name_at.1 - base_y),
@@ -254,13 +277,23 @@ fn draw(root: &Area, summary: &RunSummary, rows: &[Row]) -> DrawResult {
                 vec![(ms, top - 0.9), (ms, top - 0.1)],
                 style::INK.stroke_width(3),
             )))?;
+            tips.line(
+                chart.backend_coord(&(ms, top - 0.9)),
+                chart.backend_coord(&(ms, top - 0.1)),
+                format!(
+                    "{}: budget {} ({})",
+                    row.name,
+                    mark.rule,
+                    if mark.passed { "met" } else { "broken" }
+                ),
+            );
             markers.push(chart.backend_coord(&(ms, middle)).0);
             candidates.push(ms);
         }
         // Right after the bar, unless a budget marker would cut through the text; then
         // right after the first marker that leaves the text clear.
         let value = row.value_label();
-        let width = canvas::text_width(&area, &value, &value_style)? as i32;
+        let width = frame::text_width(&value, &value_style);
         let bar_end = chart.backend_coord(&(candidates[0], middle)).0 + 8;
         candidates.sort_by(f64::total_cmp);
         let y = chart.backend_coord(&(0.0, middle)).1;
@@ -272,7 +305,7 @@ fn draw(root: &Area, summary: &RunSummary, rows: &[Row]) -> DrawResult {
             .find(|x| clear(*x))
             .unwrap_or_else(|| markers.iter().copied().max().unwrap_or(0) + 8)
             .min(plot_right - width - 4);
-        canvas::label(
+        frame::label(
             &area,
             &value,
             (x - base_x, y - base_y),
@@ -303,21 +336,4 @@ fn alt_text(rows: &[Row]) -> String {
         "Bar chart of each step's p95 latency over the whole run. {}.",
         parts.join("; ")
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn compares_with_the_budget_operator() {
-        let mark = |c: &str| Mark {
-            micros: 100.0,
-            comparison: c.to_string(),
-        };
-        assert!(holds(99.0, &mark("<")));
-        assert!(!holds(100.0, &mark("<")));
-        assert!(holds(100.0, &mark("<=")));
-        assert!(holds(101.0, &mark(">")));
-    }
 }

@@ -1,14 +1,19 @@
 //! The load profile's stages as shaded bands behind the over-time charts, so a reader
 //! can tell which stage a latency rise or an error burst belongs to.
+//!
+//! Each band is labelled with the longest of its labels that fits; a band too narrow
+//! for even its name cut short gets the name written upright along its left edge, and
+//! the tooltips name the stage of every second.
 
-use super::backend::ChartBackend;
-use super::canvas::{text, DrawResult};
+use super::frame::{self, text};
 use super::style;
+use super::svg::DrawResult;
 use super::time_axis::TimeAxis;
 use crate::summary::RunSummary;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::FontTransform;
 
 /// One stage on the time axis.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,6 +24,11 @@ pub(crate) struct Band {
     pub end: f64,
     /// Candidate labels, longest first; the first that fits the band is drawn.
     pub labels: Vec<String>,
+    /// The shortest readable label (the stage's name, or `stage N`), cut to fit when
+    /// no candidate does, or written upright in a very narrow band.
+    pub short: String,
+    /// Everything about the stage, for tooltips: `stage 2 · steady · 50 users`.
+    pub full: String,
 }
 
 /// The stages as measured (`metrics.stages`), or else as planned (`settings.stages`,
@@ -56,17 +66,28 @@ pub(crate) fn stage_bands(summary: &RunSummary) -> Vec<Band> {
 fn band(index: usize, name: Option<String>, users: usize, start: f64, end: f64) -> Band {
     let number = index + 1;
     let users = format!("{users} user{}", if users == 1 { "" } else { "s" });
-    let mut labels = Vec::new();
-    if let Some(name) = name.filter(|n| !n.trim().is_empty()) {
-        let name = style::shorten(&name, 28);
-        labels.push(format!("{number} · {name} · {users}"));
-        labels.push(format!("{number} · {name}"));
-    } else {
-        labels.push(format!("stage {number} · {users}"));
+    match name.filter(|n| !n.trim().is_empty()) {
+        Some(name) => {
+            let name = style::shorten(&name, 28);
+            Band {
+                start,
+                end,
+                labels: vec![
+                    format!("{number} · {name} · {users}"),
+                    format!("{name} · {users}"),
+                ],
+                full: format!("stage {number} · {name} · {users}"),
+                short: name,
+            }
+        }
+        None => Band {
+            start,
+            end,
+            labels: vec![format!("stage {number} · {users}")],
+            full: format!("stage {number} · {users}"),
+            short: format!("stage {number}"),
+        },
     }
-    labels.push(format!("{number} · {users}"));
-    labels.push(number.to_string());
-    Band { start, end, labels }
 }
 
 /// The latest second any band reaches (0 without stages).
@@ -74,12 +95,56 @@ pub(crate) fn bands_end(bands: &[Band]) -> f64 {
     bands.iter().map(|b| b.end).fold(0.0, f64::max)
 }
 
+/// The band holding second `at`, if any.
+pub(crate) fn band_at(bands: &[Band], at: f64) -> Option<&Band> {
+    bands.iter().find(|b| b.start <= at && at < b.end)
+}
+
 /// A chart whose x axis is seconds and y axis is a plain number.
 pub(crate) type TimeChart<'a, 'b> =
-    ChartContext<'a, ChartBackend<'b>, Cartesian2d<TimeAxis, RangedCoordf64>>;
+    ChartContext<'a, SVGBackend<'b>, Cartesian2d<TimeAxis, RangedCoordf64>>;
+
+/// Narrowest band, in pixels, that gets a label inside it: ellipsized names need room
+/// for a few letters; below it the name is written upright.
+const MIN_LEVEL_LABEL: i32 = 48;
+
+/// Fewest letters of a name cut short, before its ellipsis, worth writing level.
+const MIN_CUT_CHARS: usize = 6;
+
+/// Narrowest band, in pixels, that can hold an upright label.
+const MIN_UPRIGHT_LABEL: i32 = 16;
+
+/// What to write in a band `room` pixels wide and `height` pixels tall: the longest
+/// label that fits level, the name cut to fit, or the name upright; `None` when the
+/// band is too narrow for any text (its tooltips still name it).
+fn choose_label(band: &Band, room: i32, height: i32) -> Option<(String, bool)> {
+    let level = text(12.0, &style::MUTED);
+    if let Some(label) = band
+        .labels
+        .iter()
+        .chain(std::iter::once(&band.short))
+        .find(|l| frame::text_width(l, &level) + 12 <= room)
+    {
+        return Some((label.clone(), false));
+    }
+    if room >= MIN_LEVEL_LABEL {
+        // A name cut to a few letters ("ram…") says little: upright reads better.
+        let cut = frame::fit(&band.short, &level, room - 12);
+        if cut.chars().count() > MIN_CUT_CHARS {
+            return Some((cut, false));
+        }
+    }
+    if room >= MIN_UPRIGHT_LABEL {
+        let cut = frame::fit(&band.short, &level, height - 12);
+        if !cut.is_empty() {
+            return Some((cut, true));
+        }
+    }
+    None
+}
 
 /// Shades every other band, draws the boundaries and writes each stage's label at the
-/// top of its band (the longest label that fits, none if even the number does not).
+/// top of its band (see [`choose_label`]).
 pub(crate) fn draw_bands(chart: &mut TimeChart, bands: &[Band]) -> DrawResult {
     let x_range = chart.x_range();
     let y_range = chart.y_range();
@@ -102,22 +167,66 @@ pub(crate) fn draw_bands(chart: &mut TimeChart, bands: &[Band]) -> DrawResult {
                 style::BOUNDARY.stroke_width(1),
             )))?;
         }
-        let label_style = text(13.0, &style::MUTED).pos(Pos::new(HPos::Left, VPos::Top));
-        let room = chart.backend_coord(&(end, y_high)).0 - chart.backend_coord(&(start, y_high)).0;
-        let area = chart.plotting_area();
-        let mut chosen = None;
-        for candidate in &band.labels {
-            let width = area.estimate_text_size(candidate, &label_style)?.0 as i32;
-            if width + 12 <= room {
-                chosen = Some(candidate.clone());
-                break;
-            }
-        }
-        if let Some(label) = chosen {
-            chart.draw_series(std::iter::once(
-                EmptyElement::at((start, y_high)) + Text::new(label, (6, 6), label_style),
-            ))?;
-        }
+        let (left, top) = chart.backend_coord(&(start, y_high));
+        let (right, bottom) = chart.backend_coord(&(end, y_low));
+        let Some((label, upright)) = choose_label(band, right - left, bottom - top) else {
+            continue;
+        };
+        let level = text(12.0, &style::MUTED).pos(Pos::new(HPos::Left, VPos::Top));
+        let (style, offset) = if upright {
+            // Turned a quarter clockwise, a top-anchored line lies left of its anchor.
+            (level.transform(FontTransform::Rotate90), (16, 6))
+        } else {
+            (level, (6, 6))
+        };
+        chart.draw_series(std::iter::once(
+            EmptyElement::at((start, y_high)) + Text::new(label, offset, style),
+        ))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn narrow_stages_get_their_name_never_a_bare_number() {
+        let named = band(2, Some("cool-down".into()), 5, 0.0, 1.0);
+        assert_eq!(
+            choose_label(&named, 400, 300),
+            Some(("3 · cool-down · 5 users".to_string(), false))
+        );
+        assert_eq!(
+            choose_label(&named, 80, 300),
+            Some(("cool-down".to_string(), false))
+        );
+        let long = band(2, Some("cool-down-and-drain".into()), 5, 0.0, 1.0);
+        let (cut, upright) = choose_label(&long, 90, 300).unwrap();
+        assert!(
+            cut.starts_with("cool-do") && cut.ends_with('…') && !upright,
+            "{cut}"
+        );
+        assert_eq!(
+            choose_label(&named, 50, 300),
+            Some(("cool-down".to_string(), true)),
+            "a name cut to a few letters is written upright instead"
+        );
+        assert_eq!(
+            choose_label(&named, 20, 300),
+            Some(("cool-down".to_string(), true)),
+            "too narrow for a level name: upright"
+        );
+        assert_eq!(choose_label(&named, 8, 300), None);
+        let unnamed = band(0, None, 1, 0.0, 1.0);
+        assert_eq!(
+            choose_label(&unnamed, 30, 300),
+            Some(("stage 1".to_string(), true))
+        );
+        for room in [4, 10, 20, 40, 60, 100, 200] {
+            if let Some((label, _)) = choose_label(&named, room, 300) {
+                assert!(label.parse::<u32>().is_err(), "bare number at {room}px");
+            }
+        }
+    }
 }

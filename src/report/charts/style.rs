@@ -48,13 +48,24 @@ pub(crate) const SERIES: [RGBColor; 8] = [
 /// Longest step name or rule shown before it is cut with an ellipsis.
 pub(crate) const MAX_NAME_CHARS: usize = 40;
 
-/// `text` cut to `max` characters, the last one an ellipsis; control characters (which
-/// the font cannot draw) become spaces.
+/// `text` with every character an SVG (XML 1.0) cannot hold — control characters,
+/// U+FFFE, U+FFFF — replaced by a space, so no name can break the document.
+pub(crate) fn sanitize(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() || c == '\u{FFFE}' || c == '\u{FFFF}' {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// `text` cut to `max` characters, the last one an ellipsis; characters an SVG cannot
+/// hold become spaces (see [`sanitize`]).
 pub(crate) fn shorten(text: &str, max: usize) -> String {
-    let clean: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let clean = sanitize(text);
     if clean.chars().count() <= max {
         clean
     } else {

@@ -1,8 +1,10 @@
 //! `throughput-over-time.png`: steps completed and failed per second, with the number of
 //! active users on a second axis — how throughput followed (or stopped following) load.
 
-use super::canvas::{self, text, Area, DrawResult, LegendEntry, Swatch};
+use super::frame::{self, text, LegendEntry, Swatch};
+use super::svg::{self, Area, DrawResult, Meta};
 use super::time_axis::TimeAxis;
+use super::tips::Tips;
 use super::{stages, style, timeline, Chart, THROUGHPUT_OVER_TIME};
 use crate::report::ReportError;
 use crate::summary::RunSummary;
@@ -32,13 +34,12 @@ impl Second {
 /// Renders the chart.
 pub(crate) fn render(summary: &RunSummary) -> Result<Chart, ReportError> {
     let seconds = seconds(summary);
-    let png = canvas::render_png(THROUGHPUT_OVER_TIME, |root| draw(root, summary, &seconds))?;
-    Ok(Chart {
-        file_name: THROUGHPUT_OVER_TIME.to_string(),
-        title: "Throughput over time".to_string(),
+    let meta = Meta {
+        file_name: THROUGHPUT_OVER_TIME,
+        title: "Throughput over time",
         alt: alt_text(summary, &seconds),
-        png,
-    })
+    };
+    svg::render(meta, |root, tips| draw(root, tips, summary, &seconds))
 }
 
 /// Every window from the first sample to the last (a second with no sample counts as
@@ -82,18 +83,18 @@ fn seconds(summary: &RunSummary) -> Vec<Second> {
     out
 }
 
-fn draw(root: &Area, summary: &RunSummary, seconds: &[Second]) -> DrawResult {
+fn draw(root: &Area, tips: &mut Tips, summary: &RunSummary, seconds: &[Second]) -> DrawResult {
     let subtitle = format!(
         "{} · steps completed and failed per second{}, active users on the right axis · {}",
         style::shorten(&summary.scenario.name, 60),
         averaged(timeline::window_secs(summary)),
         timeline::run_length(summary)
     );
-    let area = canvas::header(root, "Throughput over time", &subtitle)?;
+    let area = frame::header(root, "Throughput over time", &subtitle)?;
     if seconds.is_empty() {
-        return canvas::no_data(&area, "no per-second samples were recorded");
+        return frame::no_data(&area, "no per-second samples were recorded");
     }
-    let area = canvas::legend(
+    let area = frame::legend(
         &area,
         &[
             LegendEntry::new(Swatch::Line(style::BLUE), "requests/s (steps completed)"),
@@ -132,8 +133,8 @@ fn draw(root: &Area, summary: &RunSummary, seconds: &[Second]) -> DrawResult {
         .y_labels(8)
         .y_desc("active users")
         .y_label_formatter(&|v| style::count_tick(*v))
-        .label_style(text(14.0, &style::INK))
-        .axis_desc_style(text(15.0, &style::MUTED))
+        .label_style(text(13.0, &style::INK))
+        .axis_desc_style(text(13.0, &style::MUTED))
         .axis_style(style::BOUNDARY.stroke_width(1))
         .draw()?;
 
@@ -159,6 +160,31 @@ fn draw(root: &Area, summary: &RunSummary, seconds: &[Second]) -> DrawResult {
         .flat_map(|s| [(s.start, s.users), (s.start + s.len, s.users)])
         .collect();
     chart.draw_secondary_series(LineSeries::new(users, style::PURPLE.stroke_width(2)))?;
+    let run_secs = summary.metrics.duration_secs.max(x_end);
+    for s in seconds {
+        let when = if s.len > 1.0 {
+            format!(
+                "{}–{}",
+                style::time_tick(s.start, run_secs),
+                style::time_tick(s.start + s.len, run_secs)
+            )
+        } else {
+            style::time_tick(s.start, run_secs)
+        };
+        let stage = stages::band_at(&bands, s.start)
+            .map(|b| format!(" ({})", b.full))
+            .unwrap_or_default();
+        tips.rect(
+            chart.backend_coord(&(s.start, y_end)),
+            chart.backend_coord(&(s.start + s.len, 0.0)),
+            format!(
+                "{when}{stage}: {} requests/s, {} errors/s, {} active users",
+                style::count_tick(s.requests),
+                style::count_tick(s.errors),
+                style::count_tick(s.users)
+            ),
+        );
+    }
     Ok(())
 }
 

@@ -1,9 +1,10 @@
 //! What the two over-time charts share: the per-second series cut into lines at gaps,
 //! the time axis and its mesh.
 
-use super::canvas::{DrawResult, HouseStyle};
+use super::frame::HouseStyle;
 use super::stages::{bands_end, Band, TimeChart};
 use super::style;
+use super::svg::DrawResult;
 use crate::metrics::LatencyHistogram;
 use crate::summary::RunSummary;
 use plotters::prelude::*;

@@ -368,12 +368,20 @@ pub fn hostile_summary() -> RunSummary {
     s
 }
 
-/// A tiny stand-in chart (not a real PNG: writers only copy the bytes).
+/// A tiny stand-in chart: a one-rectangle SVG whose accessible name and tooltip are
+/// `alt` (escaped as the chart writer escapes), and a fake PNG (writers only copy it).
 pub fn sample_charts(alt: &str) -> Vec<Chart> {
+    let escaped = quick_xml::escape::escape(alt);
     vec![Chart {
         file_name: "latency-over-time.png".to_string(),
         title: "Latency over time".to_string(),
         alt: alt.to_string(),
+        svg: format!(
+            "<svg width=\"1200\" height=\"600\" viewBox=\"0 0 1200 600\" \
+             xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"{escaped}\">\n\
+             <rect width=\"1200\" height=\"600\" fill=\"#fff\"><title>{escaped}</title></rect>\n\
+             </svg>\n"
+        ),
         png: b"\x89PNG\r\n\x1a\nfixture".to_vec(),
     }]
 }

@@ -1,9 +1,10 @@
 //! `report.html`: the whole run on one self-contained page that opens anywhere, offline,
 //! months later: verdict first, then budgets, capacity, steps, charts, errors and
-//! settings. CSS is inline, charts are inline `data:` PNGs and nothing is fetched from
-//! any network (a Content-Security-Policy meta tag forbids it too). The page is an
-//! askama template (`templates/report.html`), so every string from the summary — step
-//! names, server error bodies, the target — is HTML-escaped by default.
+//! settings. CSS is inline, charts are inline SVG (with tooltips), and nothing is
+//! fetched from any network (a Content-Security-Policy meta tag forbids it too). The
+//! page is an askama template (`templates/report.html`), so every string from the
+//! summary — step names, server error bodies, the target — is HTML-escaped by default;
+//! the charts' SVG is inserted as is, escaped by the chart writer.
 //!
 //! - `view`: the figures formatted for the page; `format`: wording shared with the
 //!   Markdown and JUnit writers.

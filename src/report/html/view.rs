@@ -9,7 +9,6 @@ use crate::metrics::{StepKind, StepMetrics};
 use crate::report::{format_micros, Chart};
 use crate::slo::Verdict;
 use crate::summary::RunSummary;
-use base64::Engine as _;
 use std::collections::BTreeMap;
 
 /// The verdict banner at the top.
@@ -82,11 +81,10 @@ pub(super) struct StepRow {
     pub max: String,
 }
 
-/// One chart, inlined as a data URI.
+/// One chart, inlined as SVG markup (already escaped where it holds text: the chart
+/// writer builds it, and the template inserts it as is).
 pub(super) struct ChartView {
-    pub title: String,
-    pub alt: String,
-    pub src: String,
+    pub svg: String,
 }
 
 /// One stage's own step table.
@@ -442,12 +440,7 @@ fn total_row(steps: &BTreeMap<String, StepMetrics>, seconds: f64) -> Option<Step
 
 fn chart_view(chart: &Chart) -> ChartView {
     ChartView {
-        title: chart.title.clone(),
-        alt: chart.alt.clone(),
-        src: format!(
-            "data:image/png;base64,{}",
-            base64::engine::general_purpose::STANDARD.encode(&chart.png)
-        ),
+        svg: chart.svg.clone(),
     }
 }
 

@@ -1,83 +1,33 @@
-//! The drawing surface every chart shares: an in-memory bitmap encoded to PNG, plus the
-//! pieces all four charts draw the same way (header, legend row, "no data" note), so the
-//! charts look like one family.
+//! The pieces all four charts draw the same way (header, legend row, "no data" note,
+//! text styles, axis styling), so the charts look like one family.
 
-use super::backend::ChartBackend;
-use super::{font, style, CHART_HEIGHT, CHART_WIDTH};
-use crate::report::ReportError;
-use plotters::coord::Shift;
+use super::svg::{Area, DrawResult};
+use super::{font, style};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use std::panic::{catch_unwind, AssertUnwindSafe};
-
-/// The area a chart draws into.
-pub(crate) type Area<'a> = DrawingArea<ChartBackend<'a>, Shift>;
-
-/// What drawing code returns; plotters' errors are boxed and turned into a
-/// [`ReportError`] naming the chart.
-pub(crate) type DrawResult<T = ()> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
 /// Height of the title block at the top of every chart, in pixels.
 const HEADER_HEIGHT: u32 = 62;
 
-/// Renders one chart of [`CHART_WIDTH`] × [`CHART_HEIGHT`] and returns its PNG bytes.
-///
-/// A panic inside the drawing library (it has a few for degenerate input) becomes an
-/// error for this chart instead of taking the whole run down.
-pub(crate) fn render_png(
-    file_name: &str,
-    draw: impl FnOnce(&Area) -> DrawResult,
-) -> Result<Vec<u8>, ReportError> {
-    let faces = font::faces()?;
-    let error = |reason: String| ReportError {
-        what: file_name.to_string(),
-        reason,
-    };
-    let (width, height) = (CHART_WIDTH, CHART_HEIGHT);
-    let mut rgb = vec![255u8; width as usize * height as usize * 3];
-    let drawn = catch_unwind(AssertUnwindSafe(|| -> DrawResult {
-        let bitmap = BitMapBackend::with_buffer(&mut rgb, (width, height));
-        let root = ChartBackend::new(bitmap, faces).into_drawing_area();
-        root.fill(&style::BACKGROUND)?;
-        draw(&root)?;
-        root.present()?;
-        Ok(())
-    }));
-    match drawn {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => return Err(error(e.to_string())),
-        Err(_) => return Err(error("the drawing library panicked".to_string())),
-    }
-    encode_png(&rgb, width, height).map_err(|e| error(e.to_string()))
+/// plotters writes `font-size` as the style's size divided by this; sizes below are
+/// given as the SVG's pixel size and scaled up by it.
+const SVG_FONT_SCALE: f64 = 1.24;
+
+/// Text in the bundled face, `px` pixels high (the SVG `font-size`).
+pub(crate) fn text(px: f64, color: &RGBColor) -> TextStyle<'static> {
+    (font::FAMILY, px * SVG_FONT_SCALE).into_font().color(color)
 }
 
-/// Encodes 8-bit RGB pixels as a PNG.
-fn encode_png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, png::EncodingError> {
-    let mut out = Vec::new();
-    let mut encoder = png::Encoder::new(&mut out, width, height);
-    encoder.set_color(png::ColorType::Rgb);
-    encoder.set_depth(png::BitDepth::Eight);
-    encoder.set_compression(png::Compression::Best);
-    let mut writer = encoder.write_header()?;
-    writer.write_image_data(rgb)?;
-    writer.finish()?;
-    Ok(out)
-}
-
-/// Text in the bundled face.
-pub(crate) fn text(size: f64, color: &RGBColor) -> TextStyle<'static> {
-    (font::FAMILY, size).into_font().color(color)
-}
-
-/// Bold text in the bundled face.
-pub(crate) fn bold(size: f64, color: &RGBColor) -> TextStyle<'static> {
-    (font::FAMILY, size)
+/// Bold text in the bundled face, `px` pixels high.
+pub(crate) fn bold(px: f64, color: &RGBColor) -> TextStyle<'static> {
+    (font::FAMILY, px * SVG_FONT_SCALE)
         .into_font()
         .style(FontStyle::Bold)
         .color(color)
 }
 
-/// Draws `label` with its anchor at `at` (pixels of `area`).
+/// Draws `label` with its anchor at `at` (pixels of `area`). Characters an SVG cannot
+/// hold become spaces; markup is escaped by the backend.
 pub(crate) fn label(
     area: &Area,
     label: &str,
@@ -87,13 +37,44 @@ pub(crate) fn label(
     v: VPos,
 ) -> DrawResult {
     let style = style.pos(Pos::new(h, v));
-    area.draw(&Text::new(label.to_string(), at, style))?;
+    area.draw(&Text::new(style::sanitize(label), at, style))?;
     Ok(())
 }
 
-/// Width of `label` in pixels.
-pub(crate) fn text_width(area: &Area, label: &str, style: &TextStyle) -> DrawResult<u32> {
-    Ok(area.estimate_text_size(label, style)?.0)
+/// Width of `label` in pixels as the SVG sets it in `style`.
+pub(crate) fn text_width(label: &str, style: &TextStyle) -> i32 {
+    let px = style.font.get_size() / SVG_FONT_SCALE;
+    let bold = matches!(style.font.get_style(), FontStyle::Bold);
+    font::text_width(label, px, bold).ceil() as i32
+}
+
+/// `text` as it fits in `max_px` set in `style`: whole, or cut with an ellipsis (empty
+/// when not even one character and the ellipsis fit).
+pub(crate) fn fit(text: &str, style: &TextStyle, max_px: i32) -> String {
+    if text_width(text, style) <= max_px {
+        return text.to_string();
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let (mut low, mut high) = (0, chars.len());
+    while low < high {
+        let mid = (low + high).div_ceil(2);
+        let candidate: String = chars[..mid].iter().chain(['…'].iter()).collect();
+        if text_width(&candidate, style) <= max_px {
+            low = mid;
+        } else {
+            high = mid - 1;
+        }
+    }
+    if low == 0 {
+        return String::new();
+    }
+    let mut cut: String = chars[..low]
+        .iter()
+        .collect::<String>()
+        .trim_end()
+        .to_string();
+    cut.push('…');
+    cut
 }
 
 /// Draws the title and a grey subtitle and returns the area below them.
@@ -103,15 +84,17 @@ pub(crate) fn header<'a>(area: &Area<'a>, title: &str, subtitle: &str) -> DrawRe
         &top,
         title,
         (24, 14),
-        &bold(24.0, &style::INK),
+        &bold(20.0, &style::INK),
         HPos::Left,
         VPos::Top,
     )?;
+    let (width, _) = area.dim_in_pixel();
+    let subtitle_style = text(13.0, &style::MUTED);
     label(
         &top,
-        &style::shorten(subtitle, 150),
+        &fit(subtitle, &subtitle_style, width as i32 - 48),
         (24, 44),
-        &text(14.0, &style::MUTED),
+        &subtitle_style,
         HPos::Left,
         VPos::Top,
     )?;
@@ -158,13 +141,13 @@ pub(crate) fn legend<'a>(area: &Area<'a>, entries: &[LegendEntry]) -> DrawResult
     if entries.is_empty() {
         return Ok(area.clone());
     }
-    let style = text(14.0, &style::INK);
+    let style = text(13.0, &style::INK);
     let (width, _) = area.dim_in_pixel();
     let right_edge = width as i32 - 24;
     let mut placed = Vec::new();
     let (mut x, mut row) = (24i32, 0u32);
     for entry in entries {
-        let w = 30 + text_width(area, &entry.label, &style)? as i32 + 22;
+        let w = 30 + text_width(&entry.label, &style) + 22;
         if x > 24 && x + w > right_edge {
             x = 24;
             row += 1;
@@ -238,7 +221,7 @@ pub(crate) fn no_data(area: &Area, note: &str) -> DrawResult {
         area,
         "No data",
         (w / 2, h / 2 - 14),
-        &bold(22.0, &style::MUTED),
+        &bold(20.0, &style::MUTED),
         HPos::Center,
         VPos::Center,
     )?;
@@ -246,7 +229,7 @@ pub(crate) fn no_data(area: &Area, note: &str) -> DrawResult {
         area,
         note,
         (w / 2, h / 2 + 18),
-        &text(15.0, &style::MUTED),
+        &text(14.0, &style::MUTED),
         HPos::Center,
         VPos::Center,
     )?;
@@ -267,8 +250,8 @@ where
     DB: DrawingBackend,
 {
     fn house_style(&mut self) -> &mut Self {
-        self.label_style(text(14.0, &style::INK))
-            .axis_desc_style(text(15.0, &style::MUTED))
+        self.label_style(text(13.0, &style::INK))
+            .axis_desc_style(text(13.0, &style::MUTED))
             .axis_style(style::BOUNDARY.stroke_width(1))
             .bold_line_style(style::GRID.mix(0.6).stroke_width(1))
             .light_line_style(style::GRID.mix(0.0).stroke_width(0))

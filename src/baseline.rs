@@ -5,6 +5,7 @@ use crate::cli::ToleranceArgs;
 use crate::compare::{Comparison, Correction, Tolerance};
 use crate::exit::{AppError, Exit};
 use crate::report::comparison::comparison_lines;
+use crate::scenario::diagnostic::printable;
 use crate::summary::RunSummary;
 use std::path::Path;
 
@@ -139,7 +140,8 @@ fn stage_text(users: usize, seconds: u64) -> String {
 /// different plans is never read as like for like (stdout stays the table or JSON).
 pub fn warn_plan_differences(differences: &[String]) {
     for difference in differences {
-        eprintln!("loadgate: warning: {difference}");
+        // Names come from summary.json files, which need not be loadgate's own.
+        eprintln!("loadgate: warning: {}", printable(difference));
     }
     if !differences.is_empty() {
         eprintln!(

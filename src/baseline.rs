@@ -5,6 +5,7 @@ use crate::cli::ToleranceArgs;
 use crate::compare::{Comparison, Correction, Tolerance};
 use crate::exit::{AppError, Exit};
 use crate::report::comparison::comparison_lines;
+use crate::scenario::diagnostic::printable;
 use crate::summary::RunSummary;
 use std::path::Path;
 
@@ -56,11 +57,106 @@ pub fn read_run(path: &Path) -> Result<RunSummary, AppError> {
     RunSummary::read(path).map_err(|e| AppError::Input(e.to_string()))
 }
 
-/// What `loadgate compare --json` prints: the verdict, then the whole comparison.
+/// How the two runs' plans differ, one sentence each; empty when they ran the same
+/// plan. A comparison of different plans is still made, but a different time scale,
+/// stage list or scenario changes the figures as much as a regression would, so it is
+/// said before the table.
+pub fn plan_differences(baseline: &RunSummary, current: &RunSummary) -> Vec<String> {
+    let (b, c) = (&baseline.settings, &current.settings);
+    let mut found = Vec::new();
+    if baseline.scenario.file != current.scenario.file
+        || baseline.scenario.name != current.scenario.name
+    {
+        found.push(format!(
+            "the runs used different scenarios: `{}` ({}) in the baseline, `{}` ({}) now",
+            baseline.scenario.name,
+            baseline.scenario.file,
+            current.scenario.name,
+            current.scenario.file
+        ));
+    }
+    if b.time_scale != c.time_scale {
+        found.push(format!(
+            "the runs used different time scales: --time-scale {} in the baseline, {} now",
+            b.time_scale, c.time_scale
+        ));
+    }
+    let plan = |stages: &[crate::summary::StageSetting]| {
+        stages
+            .iter()
+            .map(|s| stage_text(s.users, s.duration_secs))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if b.stages.len() != c.stages.len() {
+        found.push(format!(
+            "the runs had different stages: {} in the baseline ({}), {} now ({})",
+            b.stages.len(),
+            plan(&b.stages),
+            c.stages.len(),
+            plan(&c.stages)
+        ));
+    } else {
+        // Stages record their scaled lengths: with different time scales, lengths
+        // differ anyway and the time-scale sentence says why.
+        let same_scale = b.time_scale == c.time_scale;
+        for (i, (bs, cs)) in b.stages.iter().zip(&c.stages).enumerate() {
+            if bs.users != cs.users || (same_scale && bs.duration_secs != cs.duration_secs) {
+                found.push(format!(
+                    "stage {} differs: {} in the baseline, {} now",
+                    i + 1,
+                    stage_text(bs.users, bs.duration_secs),
+                    stage_text(cs.users, cs.duration_secs)
+                ));
+            }
+        }
+    }
+    let flows = |flows: &[crate::summary::FlowSetting]| {
+        flows
+            .iter()
+            .map(|f| format!("{}×{}", f.name, f.weight))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if b.flows != c.flows {
+        found.push(format!(
+            "the runs had different flows or weights: {} in the baseline, {} now",
+            flows(&b.flows),
+            flows(&c.flows)
+        ));
+    }
+    found
+}
+
+/// `1 user over 2s`, `30 users over 60s`.
+fn stage_text(users: usize, seconds: u64) -> String {
+    format!(
+        "{users} user{} over {seconds}s",
+        if users == 1 { "" } else { "s" }
+    )
+}
+
+/// Prints [`plan_differences`] as warnings on stderr, so that a table comparing
+/// different plans is never read as like for like (stdout stays the table or JSON).
+pub fn warn_plan_differences(differences: &[String]) {
+    for difference in differences {
+        // Names come from summary.json files, which need not be loadgate's own.
+        eprintln!("loadgate: warning: {}", printable(difference));
+    }
+    if !differences.is_empty() {
+        eprintln!(
+            "loadgate: warning: the runs followed different plans, so their figures differ for that reason too; compare runs of the same plan"
+        );
+    }
+}
+
+/// What `loadgate compare --json` prints: the verdict, how the plans differ, then the
+/// whole comparison.
 #[derive(serde::Serialize)]
 struct JsonComparison<'a> {
     passed: bool,
     regressions: Vec<String>,
+    plan_differences: &'a [String],
     #[serde(flatten)]
     comparison: &'a Comparison,
 }
@@ -75,10 +171,13 @@ pub fn compare_command(
     let tolerance = Tolerance::try_from(tolerance)?;
     let (baseline, current) = (read_run(baseline)?, read_run(current)?);
     let comparison = current.compared_with(&baseline, tolerance);
+    let differences = plan_differences(&baseline, &current);
+    warn_plan_differences(&differences);
     if json {
         let out = JsonComparison {
             passed: comparison.passed(),
             regressions: comparison.regressions(),
+            plan_differences: &differences,
             comparison: &comparison,
         };
         let text = serde_json::to_string_pretty(&out)

@@ -1,15 +1,12 @@
 //! The command line: clap definitions only. Each subcommand's doc comment is its help.
 
+use crate::exit::exit_codes_help;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 /// Load tests for chat platforms: YAML scenarios on Goose, judged against SLO budgets.
-///
-/// Exit codes: 0 every budget met; 1 a budget or baseline comparison failed; 2 bad input
-/// (nothing was run); 3 the target could not be reached; 4 the run's files could not be
-/// written; 130 interrupted by Ctrl-C, 143 by SIGTERM (partial results kept).
 #[derive(Debug, Parser)]
-#[command(name = "loadgate", version, about, long_about = None)]
+#[command(name = "loadgate", version, about, long_about = None, after_help = exit_codes_help())]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -20,10 +17,13 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a scenario and judge it; starts the bundled server unless --target is given.
+    #[command(after_help = exit_codes_help())]
     Run(RunArgs),
-    /// Check a scenario without running it, listing every problem.
+    /// Check a scenario (or a budgets file such as scenarios/slo.yaml) without running
+    /// anything, listing every problem.
+    #[command(after_help = exit_codes_help())]
     Validate {
-        /// The scenario file.
+        /// The scenario or budgets file.
         file: PathBuf,
     },
     /// Re-render every report file of a run folder from its summary.json alone.
@@ -33,6 +33,7 @@ pub enum Command {
     },
     /// Compare a run with a baseline (summary.json files or run folders); exit 1 on a
     /// regression.
+    #[command(after_help = exit_codes_help())]
     Compare {
         /// The baseline run.
         baseline: PathBuf,
@@ -53,18 +54,28 @@ pub enum Command {
 #[derive(Debug, Clone, clap::Args)]
 pub struct ToleranceArgs {
     /// Allowed worsening of p95, p99 and throughput, in percent.
-    #[arg(long, value_name = "PERCENT", default_value_t = crate::compare::DEFAULT_TOLERANCE_PERCENT)]
+    #[arg(long, value_name = "PERCENT", default_value_t = crate::compare::DEFAULT_TOLERANCE_PERCENT, allow_negative_numbers = true)]
     pub tolerance: f64,
     /// Latency changes smaller than this are never a regression; above it, the
     /// relative --tolerance applies (the margin is the larger of the two).
     #[arg(long, value_name = "DURATION", default_value = DEFAULT_LATENCY_FLOOR)]
     pub latency_floor: String,
     /// Allowed rise in error rate, in percentage points.
-    #[arg(long, value_name = "POINTS", default_value_t = 0.1)]
+    #[arg(
+        long,
+        value_name = "POINTS",
+        default_value_t = 0.1,
+        allow_negative_numbers = true
+    )]
     pub error_rate_tolerance: f64,
     /// 1 − the false-alarm level (0.5–0.999): with Holm, the chance that a comparison
     /// of two unchanged runs passes as a whole.
-    #[arg(long, value_name = "LEVEL", default_value_t = 0.95)]
+    #[arg(
+        long,
+        value_name = "LEVEL",
+        default_value_t = 0.95,
+        allow_negative_numbers = true
+    )]
     pub confidence: f64,
     /// How the false-alarm level is shared among the figures: `holm` (family-wise) or
     /// `none` (each figure on its own, so many figures mean more false alarms).
@@ -92,8 +103,10 @@ pub struct RunArgs {
     /// Folder for the run's files [default: reports/<scenario>-<UTC timestamp>].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Multiply every stage's duration, e.g. 0.1 to run a scenario ten times faster.
-    #[arg(long, value_name = "F", default_value_t = 1.0)]
+    /// Multiply every stage's duration, e.g. 0.1 to run a scenario ten times faster
+    /// (above 0, at most 100).
+    #[arg(long, value_name = "F", default_value_t = 1.0, allow_negative_numbers = true,
+          value_parser = parse_time_scale)]
     pub time_scale: f64,
     /// Compare with this earlier run (summary.json or run folder); a regression fails
     /// the run.
@@ -102,4 +115,29 @@ pub struct RunArgs {
     /// How much worse than the baseline counts as a regression.
     #[command(flatten)]
     pub tolerance: ToleranceArgs,
+}
+
+/// Largest `--time-scale`: a 90 s scenario then plans two and a half hours.
+pub const MAX_TIME_SCALE: f64 = 100.0;
+
+/// Checks a `--time-scale` value: a finite number above 0 and at most
+/// [`MAX_TIME_SCALE`]. Negative numbers reach this check (rather than being taken for a
+/// flag), so `--time-scale -1` is told what is wrong with it.
+pub fn check_time_scale(scale: f64) -> Result<f64, String> {
+    if scale.is_finite() && scale > 0.0 && scale <= MAX_TIME_SCALE {
+        Ok(scale)
+    } else {
+        Err(format!(
+            "{scale} must be greater than 0 and at most {MAX_TIME_SCALE} (e.g. 0.1 runs ten times faster)"
+        ))
+    }
+}
+
+/// clap's parser for `--time-scale`.
+fn parse_time_scale(text: &str) -> Result<f64, String> {
+    let scale: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number (e.g. 0.1 runs ten times faster)"))?;
+    check_time_scale(scale)
 }

@@ -26,6 +26,48 @@ pub enum Exit {
     Terminated = 143,
 }
 
+impl Exit {
+    /// Every exit code, in the order `--help` and README.md list them.
+    pub const ALL: [Exit; 7] = [
+        Exit::Passed,
+        Exit::Failed,
+        Exit::BadInput,
+        Exit::Unreachable,
+        Exit::Internal,
+        Exit::Interrupted,
+        Exit::Terminated,
+    ];
+
+    /// The number the process exits with.
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+
+    /// What the code means, in one line of `--help` that fits 80 columns (README.md
+    /// says the same at more length).
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Exit::Passed => "ran; every budget was met, and no regression against --baseline",
+            Exit::Failed => "ran; a budget or the baseline comparison failed",
+            Exit::BadInput => "bad input (scenario, budgets file, summary.json, flag); nothing run",
+            Exit::Unreachable => "the target could not be reached at start; nothing was run",
+            Exit::Internal => "the run could not be carried out or its files not written",
+            Exit::Interrupted => "interrupted by Ctrl-C (SIGINT); the partial report was written",
+            Exit::Terminated => "stopped by SIGTERM (a cancelled CI job); partial report written",
+        }
+    }
+}
+
+/// The exit-code table shown at the end of `--help`, built from [`Exit::ALL`] so the
+/// help cannot drift from the codes the program returns.
+pub fn exit_codes_help() -> String {
+    let mut text = String::from("Exit codes:");
+    for exit in Exit::ALL {
+        text.push_str(&format!("\n  {:>3}  {}", exit.code(), exit.meaning()));
+    }
+    text
+}
+
 impl From<Exit> for ExitCode {
     fn from(exit: Exit) -> Self {
         ExitCode::from(exit as u8)
@@ -103,6 +145,31 @@ impl AppError {
             | AppError::Io { .. }
             | AppError::OutDir { .. }
             | AppError::ReportNotWritten { .. } => Exit::Internal,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn help_and_readme_list_every_exit_code() {
+        let help = exit_codes_help();
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+            .expect("README.md");
+        assert!(help.lines().all(|l| l.chars().count() < 80), "{help}");
+        for exit in Exit::ALL {
+            let code = exit.code();
+            assert!(
+                help.contains(&format!("{code:>3}  {}", exit.meaning())),
+                "{help}"
+            );
+            assert!(
+                readme.contains(&format!("\n| {code} | ")),
+                "README.md's exit-code table lacks {code}"
+            );
+            assert_eq!(ExitCode::from(exit), ExitCode::from(code));
         }
     }
 }

@@ -29,12 +29,8 @@ pub async fn run(args: &RunArgs) -> Result<Exit, AppError> {
     // Before anything slow (the target's start-up): a signal from here on stops the run
     // with a report, however early it comes.
     interrupt::install();
-    if !(args.time_scale.is_finite() && args.time_scale > 0.0 && args.time_scale <= 100.0) {
-        return Err(AppError::Flag(format!(
-            "--time-scale: {} must be a number above 0 and at most 100",
-            args.time_scale
-        )));
-    }
+    crate::cli::check_time_scale(args.time_scale)
+        .map_err(|e| AppError::Flag(format!("--time-scale: {e}")))?;
     let env_values = Mutex::new(Secrets::default());
     let scenario = load_scenario(&args.file, &|name| {
         let value = std::env::var(name).ok();
@@ -90,6 +86,11 @@ pub async fn run(args: &RunArgs) -> Result<Exit, AppError> {
     .await;
     target.stop().await;
     let mut summary = summary?;
+    if let Some(baseline) = &baseline {
+        crate::baseline::warn_plan_differences(&crate::baseline::plan_differences(
+            baseline, &summary,
+        ));
+    }
     summary.comparison = baseline.map(|b| summary.compared_with(&b, tolerance));
     println!("{}", terminal::step_table(&summary));
     for line in terminal::failure_lines(&summary) {

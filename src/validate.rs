@@ -1,11 +1,14 @@
-//! `loadgate validate`: check a scenario without running it.
+//! `loadgate validate`: check a scenario, or a budgets file, without running it.
 //!
 //! [`check`] is the whole check as a library call (tests run it in-process on many
 //! files); whatever it accepts, `loadgate run` must be able to run.
 
 use crate::exit::{AppError, Exit};
 use crate::scenario::diagnostic::printable;
-use crate::scenario::{load_scenario, Diagnostics, Scenario};
+use crate::scenario::reader::parse_tree;
+use crate::scenario::source::{decode, read_input_file};
+use crate::scenario::{parse_scenario_bytes, Diagnostics, Scenario};
+use crate::slo::budgets::{check_budget_file, is_budget_file};
 use crate::slo::Budget;
 use std::path::Path;
 
@@ -15,14 +18,36 @@ pub fn check(
     file: &Path,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<(Scenario, Vec<Budget>), Diagnostics> {
-    let scenario = load_scenario(file, env)?;
+    let bytes = read_input_file(file, "scenario")?;
+    check_bytes(file, &bytes, env)
+}
+
+/// [`check`] on the file's contents, once read.
+fn check_bytes(
+    file: &Path,
+    bytes: &[u8],
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(Scenario, Vec<Budget>), Diagnostics> {
+    let scenario = parse_scenario_bytes(file, bytes, env)?;
     let budgets = crate::slo::load_budgets(&scenario)?;
     Ok((scenario, budgets))
 }
 
-/// Prints a one-line description of a valid scenario; every problem otherwise.
+/// Prints a one-line description of a valid scenario or budgets file; every problem
+/// otherwise.
 pub fn validate(file: &Path) -> Result<Exit, AppError> {
-    let (scenario, budgets) = check(file, &|name| std::env::var(name).ok())?;
+    let bytes = read_input_file(file, "scenario")?;
+    let tree = parse_tree(file, decode(file, &bytes)?)?;
+    if is_budget_file(&tree) {
+        let count = check_budget_file(file, &tree)?;
+        println!(
+            "{}: ok — a budgets file, not a scenario: {count} budget(s), each rule well-formed; \
+             the steps and stages they name are checked when a scenario that uses it (`slo:`) is validated",
+            printable(&file.display().to_string()),
+        );
+        return Ok(Exit::Passed);
+    }
+    let (scenario, budgets) = check_bytes(file, &bytes, &|name| std::env::var(name).ok())?;
     let steps: usize = scenario
         .flows
         .iter()

@@ -125,11 +125,6 @@ impl Connection {
         }
     }
 
-    /// Bytes of unread frames held now.
-    pub fn buffered_bytes(&self) -> usize {
-        self.backlog.bytes.load(Ordering::Relaxed)
-    }
-
     /// Waits (bounded by the caller) for the reader to see the socket end.
     pub async fn reader_finished(&mut self) {
         let _ = (&mut self.reader).await;

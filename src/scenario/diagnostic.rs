@@ -16,7 +16,17 @@ pub struct Position {
 }
 
 impl Position {
-    /// Reads the start of a marked-yaml span; `None` spans (synthetic nodes) map to 0:0.
+    /// No place in the file: the problem concerns the file as a whole (it cannot be
+    /// opened, for one), so no `line:column` is printed.
+    pub const NONE: Position = Position { line: 0, column: 0 };
+
+    /// Whether this points at a place in the file (lines count from 1).
+    pub fn is_placed(&self) -> bool {
+        self.line > 0
+    }
+
+    /// Reads the start of a marked-yaml span; `None` spans (synthetic nodes) map to
+    /// [`Position::NONE`].
     pub fn of(span: &marked_yaml::Span) -> Self {
         span.start()
             .map(|m| Position {
@@ -41,7 +51,12 @@ pub struct Diagnostic {
 }
 
 impl fmt::Display for Diagnostic {
+    /// `file:line:column: field: message`, like a compiler error; a problem with no
+    /// place in the file prints as its message alone, which names the file.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.position.is_placed() && self.field.is_empty() {
+            return f.write_str(&printable(&self.message));
+        }
         write!(
             f,
             "{}:{}:{}: {}: {}",
@@ -128,7 +143,13 @@ impl Diagnostics {
         Diagnostics(problems)
     }
 
-    /// A single problem that concerns the whole file (unreadable, not YAML).
+    /// A single problem with no place in the file (it cannot be opened or is not a
+    /// file); `message` must name the file, since nothing else in the output does.
+    pub fn unplaced(file: &Path, message: impl Into<String>) -> Self {
+        Self::whole_file(file, Position::NONE, message)
+    }
+
+    /// A single problem that concerns the whole file (not YAML, not UTF-8).
     pub fn whole_file(file: &Path, position: Position, message: impl Into<String>) -> Self {
         Diagnostics(vec![Diagnostic {
             file: file.to_path_buf(),
@@ -148,7 +169,10 @@ impl fmt::Display for Diagnostics {
             writeln!(text, "{d}")?;
         }
         let count = self.0.len();
-        if self.0.last().is_some_and(|d| d.field == UNLISTED_FIELD) {
+        if self.0.iter().all(|d| !d.position.is_placed()) {
+            // A file that could not be read: the message says all there is to say.
+            text.pop();
+        } else if self.0.last().is_some_and(|d| d.field == UNLISTED_FIELD) {
             write!(
                 text,
                 "more than {MAX_LISTED} problems found; the first {MAX_LISTED} are listed"

@@ -114,12 +114,12 @@ pub fn format_duration(d: Duration) -> String {
     let micros = d.as_micros();
     if micros == 0 {
         "0s".into()
-    } else if micros % 1_000_000 == 0 {
+    } else if micros.is_multiple_of(1_000_000) {
         format!("{}s", micros / 1_000_000)
     } else if micros >= 1_000_000 {
         let seconds = format!("{:.3}", d.as_secs_f64());
         format!("{}s", seconds.trim_end_matches('0').trim_end_matches('.'))
-    } else if micros % 1000 == 0 {
+    } else if micros.is_multiple_of(1000) {
         format!("{}ms", micros / 1000)
     } else {
         format!("{micros}us")

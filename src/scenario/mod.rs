@@ -15,6 +15,8 @@ pub mod http_values;
 pub mod model;
 pub mod names;
 pub mod parse;
+#[cfg(test)]
+mod parse_tests;
 pub mod reader;
 pub mod rules;
 pub mod source;

@@ -218,10 +218,3 @@ impl Scenario {
         names
     }
 }
-
-impl Action {
-    /// Whether this step's measurements count as HTTP (for the `http` budget scope).
-    pub fn is_http(&self) -> bool {
-        matches!(self, Action::Http(_))
-    }
-}

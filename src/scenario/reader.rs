@@ -83,11 +83,6 @@ impl<'env> Reader<'env> {
         self.problems.len() >= 2 * MAX_LISTED
     }
 
-    /// Whether any problem has been recorded.
-    pub fn has_problems(&self) -> bool {
-        !self.problems.is_empty()
-    }
-
     /// Ends reading: the value if there were no problems, else all of them sorted by place.
     /// A missing value with no recorded problem cannot happen, but is reported, not panicked on.
     pub fn finish<T>(mut self, value: Option<T>) -> Result<T, Diagnostics> {

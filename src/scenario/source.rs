@@ -18,29 +18,44 @@ const BOM: char = '\u{FEFF}';
 
 /// Reads `path` as one of loadgate's input files (`what` names it in messages): only a
 /// regular file of at most [`MAX_FILE_BYTES`], read through a bounded reader.
+///
+/// A file that cannot be opened has no line to point at, so its problem carries no
+/// position and prints as `cannot read FILE: REASON`.
 pub fn read_input_file(path: &Path, what: &str) -> Result<Vec<u8>, Diagnostics> {
-    let whole = |message: String| Diagnostics::whole_file(path, Position::default(), message);
-    let meta =
-        std::fs::metadata(path).map_err(|e| whole(format!("cannot read the {what}: {e}")))?;
+    let unreadable = |reason: String| {
+        Diagnostics::unplaced(
+            path,
+            format!("cannot read {what} {}: {reason}", path.display()),
+        )
+    };
+    let meta = std::fs::metadata(path).map_err(|e| unreadable(os_reason(&e)))?;
     if !meta.is_file() {
-        return Err(whole(format!(
-            "cannot read the {what}: it is {}, not a regular file",
+        return Err(unreadable(format!(
+            "it is {}, not a regular file",
             file_kind(&meta)
         )));
     }
     if meta.len() > MAX_FILE_BYTES {
         return Err(too_large(path, what, Some(meta.len())));
     }
-    let file =
-        std::fs::File::open(path).map_err(|e| whole(format!("cannot read the {what}: {e}")))?;
+    let file = std::fs::File::open(path).map_err(|e| unreadable(os_reason(&e)))?;
     let mut bytes = Vec::new();
     file.take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| whole(format!("cannot read the {what}: {e}")))?;
+        .map_err(|e| unreadable(os_reason(&e)))?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(too_large(path, what, None));
     }
     Ok(bytes)
+}
+
+/// What the OS said, without Rust's ` (os error 2)` suffix: `No such file or directory`.
+pub fn os_reason(error: &std::io::Error) -> String {
+    let text = error.to_string();
+    match (error.raw_os_error(), text.rfind(" (os error ")) {
+        (Some(_), Some(at)) => text[..at].to_string(),
+        _ => text,
+    }
 }
 
 fn too_large(path: &Path, what: &str, size: Option<u64>) -> Diagnostics {
@@ -189,6 +204,16 @@ mod tests {
         assert!(err.0[0].message.contains("a directory"), "{err}");
         let err = read_input_file(Path::new("/dev/zero"), "scenario").unwrap_err();
         assert!(err.0[0].message.contains("a device"), "{err}");
+        let missing = dir.path().join("missing.yaml");
+        let err = read_input_file(&missing, "scenario").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "cannot read scenario {}: No such file or directory",
+                missing.display()
+            ),
+            "no bogus 0:0 position, no `(os error 2)`, no problem count"
+        );
         let exact = dir.path().join("exact.yaml");
         std::fs::write(&exact, vec![b'#'; MAX_FILE_BYTES as usize]).unwrap();
         assert_eq!(

@@ -119,8 +119,16 @@ pub fn build_tree(path: &Path, text: &str) -> Result<Node, Diagnostics> {
                 }
             },
             Some(Frame::List(list)) => list.push(node),
-            Some(Frame::Map(_, key @ None)) => match node {
-                Node::Scalar(scalar) => *key = Some(scalar),
+            Some(Frame::Map(map, key @ None)) => match node {
+                Node::Scalar(scalar) => {
+                    // The parser marks a block mapping where its first `:` stands; a
+                    // problem with the mapping (a missing key) belongs where it
+                    // starts, at its first key. A flow mapping's `{` comes first anyway.
+                    if map.is_empty() {
+                        starts_at_first_key(map, &scalar);
+                    }
+                    *key = Some(scalar)
+                }
                 _ => return fail(&mark, "mapping keys must be plain scalars".into()),
             },
             Some(Frame::Map(map, key @ Some(_))) => {
@@ -144,6 +152,16 @@ pub fn build_tree(path: &Path, text: &str) -> Result<Node, Diagnostics> {
         let end = marker(&end);
         Node::Mapping(MarkedMappingNode::new_empty(Span::new_with_marks(end, end)))
     }))
+}
+
+/// Moves the start of `map` back to its first key's, when that comes earlier.
+fn starts_at_first_key(map: &mut MarkedMappingNode, key: &MarkedScalarNode) {
+    let place = |m: &Marker| (m.line(), m.column());
+    if let (Some(first), Some(start)) = (key.span().start(), map.span().start()) {
+        if place(first) < place(start) {
+            map.span_mut().set_start(Some(*first));
+        }
+    }
 }
 
 fn anchors() -> String {
@@ -202,6 +220,19 @@ mod tests {
                 line: 4,
                 column: 10
             }
+        );
+        let block = check("x: 1\nouter:\n  inner: 1\n").unwrap();
+        let outer = block.as_mapping().unwrap().get_node("outer").unwrap();
+        assert_eq!(
+            (
+                position(*block.span().start().unwrap()),
+                position(*outer.span().start().unwrap())
+            ),
+            (
+                Position { line: 1, column: 1 },
+                Position { line: 3, column: 3 }
+            ),
+            "a block mapping starts at its first key, not at its first `:`"
         );
         assert!(check("").unwrap().as_mapping().unwrap().is_empty());
         assert!(check("# only a comment\n").unwrap().as_mapping().is_some());

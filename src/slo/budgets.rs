@@ -8,6 +8,7 @@ use crate::scenario::names::check_shown_text;
 use crate::scenario::reader::{join, parse_tree, Reader};
 use crate::scenario::source::{decode, read_input_file};
 use crate::scenario::{Diagnostic, Diagnostics, Scenario};
+use marked_yaml::Node;
 use std::path::Path;
 
 /// A budget ready to judge.
@@ -40,7 +41,7 @@ pub fn load_budgets(scenario: &Scenario) -> Result<Vec<Budget>, Diagnostics> {
         stages,
     };
     if let Some(file) = &scenario.slo_file {
-        match read_budget_file(file, scenario, &known) {
+        match read_budget_file(file, Some((scenario, &known))) {
             Ok(found) => budgets.extend(found),
             Err(Diagnostics(found)) => problems.extend(found),
         }
@@ -97,8 +98,7 @@ fn check(
     scenario: &Scenario,
     known: &Known,
 ) -> Result<Budget, String> {
-    check_shown_text(text).map_err(|e| format!("the rule {e}"))?;
-    let rule = parse_rule(text)?;
+    let rule = parse_checked(text)?;
     if let Scope::Steps(steps) = &rule.scope {
         for step in steps {
             if !known.set.contains(step.as_str()) {
@@ -133,19 +133,61 @@ fn check(
     })
 }
 
+/// A rule's syntax, and text fit to be shown in reports (no control characters).
+fn parse_checked(text: &str) -> Result<Rule, String> {
+    check_shown_text(text).map_err(|e| format!("the rule {e}"))?;
+    parse_rule(text)
+}
+
+/// Whether a YAML tree is a budgets file rather than a scenario: its only top-level key
+/// is `budgets`, holding entries (`{ rule, source }` mappings) rather than the plain
+/// rule strings of a scenario's inline `budgets:`. A scenario always needs `name`,
+/// `load` and `flows`, so nothing that is meant as a scenario is taken for one.
+pub fn is_budget_file(tree: &Node) -> bool {
+    let Some(top) = tree.as_mapping() else {
+        return false;
+    };
+    let Some(budgets) = top.get_node("budgets") else {
+        return false;
+    };
+    top.len() == 1
+        && budgets
+            .as_sequence()
+            .is_none_or(|items| items.is_empty() || items.iter().any(|i| i.as_scalar().is_none()))
+}
+
+/// Checks a budgets file on its own (`loadgate validate scenarios/slo.yaml`): its
+/// shape, every rule's syntax, sources and `scenarios:` lists, with every problem
+/// placed. Step and stage names can only be checked against a scenario, which
+/// validating a scenario that points at the file (`slo:`) does. Returns the number of
+/// budgets.
+pub fn check_budget_file(file: &Path, tree: &Node) -> Result<usize, Diagnostics> {
+    read_budget_tree(file, tree, None).map(|budgets| budgets.len())
+}
+
 /// Reads a budgets file: `budgets:` entries of `{ rule, source, scenarios }`. The file
 /// gets the same input limits as a scenario (size, file type, encoding, nesting).
+/// With a scenario, only the entries that apply to it are kept and their step and
+/// stage names are checked against it.
 fn read_budget_file(
     file: &Path,
-    scenario: &Scenario,
-    known: &Known,
+    for_scenario: Option<(&Scenario, &Known)>,
 ) -> Result<Vec<Budget>, Diagnostics> {
     let bytes = read_input_file(file, "budgets file")?;
     let tree = parse_tree(file, decode(file, &bytes)?)?;
+    read_budget_tree(file, &tree, for_scenario)
+}
+
+/// [`read_budget_file`] once the file is a YAML tree.
+fn read_budget_tree(
+    file: &Path,
+    tree: &Node,
+    for_scenario: Option<(&Scenario, &Known)>,
+) -> Result<Vec<Budget>, Diagnostics> {
     let no_env = |_: &str| None;
     let mut r = Reader::new(file, &no_env);
     let mut budgets = Vec::new();
-    if let Some(top) = r.mapping(&tree, "", &["budgets"]) {
+    if let Some(top) = r.mapping(tree, "", &["budgets"]) {
         if let Some(items) = r
             .required(top, "", "budgets")
             .and_then(|n| r.sequence(n, "budgets"))
@@ -173,7 +215,7 @@ fn read_budget_file(
                             .collect(),
                         None => continue,
                     };
-                    if !names.contains(&scenario.name) {
+                    if for_scenario.is_some_and(|(scenario, _)| !names.contains(&scenario.name)) {
                         continue;
                     }
                 }
@@ -183,7 +225,16 @@ fn read_budget_file(
                 let Some(text) = r.string(rule_node, &join(&field, "rule")) else {
                     continue;
                 };
-                match check(&text, source, scenario, known) {
+                let checked = match for_scenario {
+                    Some((scenario, known)) => check(&text, source, scenario, known),
+                    None => parse_checked(&text).map(|rule| Budget {
+                        text: text.clone(),
+                        rule,
+                        source,
+                        stage: None,
+                    }),
+                };
+                match checked {
                     Ok(budget) => budgets.push(budget),
                     Err(message) => r.error(rule_node, &join(&field, "rule"), message),
                 }

@@ -1,128 +1,336 @@
-//! The summary table printed when a run ends: one row per step, in scenario order.
+//! The summary printed when a run ends: the step table, failures by kind, the verdict
+//! per budget and the capacity — the same figures as the report files, from the same
+//! [`RunView`]. (The baseline comparison's table is `super::comparison`.)
+//!
+//! It fits the terminal: tables are laid out for the terminal's width (80 columns when
+//! stdout is not a terminal or its width is unknown), dropping the p90 and max columns
+//! when all nine do not fit and wrapping long step names inside their column; prose is
+//! wrapped at word boundaries. PASS and FAIL are coloured only when stdout is a
+//! terminal and `NO_COLOR` is unset or empty (<https://no-color.org>).
 
-use super::format_micros;
-use super::html::format::{capacity_lines, verdict_statement};
+use super::view::{RunView, StepRow, StepTable, VerdictRow};
 use crate::summary::RunSummary;
+use anstyle::{AnsiColor, Style};
 use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{CellAlignment, Table};
+use comfy_table::{CellAlignment, ColumnConstraint, ContentArrangement, Table};
+use std::ffi::OsStr;
+use std::io::IsTerminal as _;
 
-/// The per-step table as text (comfy-table adapts to the terminal width).
-pub fn step_table(summary: &RunSummary) -> String {
-    let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED);
-    table.set_header(vec![
-        "step", "count", "errors", "req/s", "p50", "p90", "p95", "p99", "max",
-    ]);
-    let seconds = summary.metrics.duration_secs.max(1e-9);
-    for name in &summary.step_order {
-        let Some(step) = summary.metrics.steps.get(name) else {
-            table.add_row(vec![
-                name.clone(),
-                "0".into(),
-                "-".into(),
-                "-".into(),
-                "-".into(),
-                "-".into(),
-                "-".into(),
-                "-".into(),
-                "-".into(),
-            ]);
-            continue;
-        };
-        let h = &step.latency;
-        let errors = if step.errors == 0 {
-            "0".to_string()
+/// The width assumed when stdout is not a terminal or its width is unknown.
+pub const DEFAULT_WIDTH: usize = 80;
+
+/// The narrowest width laid out for; a narrower terminal gets this and wraps.
+const MIN_WIDTH: usize = 40;
+
+/// How the end-of-run summary is laid out: for how many columns, and with colour or
+/// not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Terminal {
+    /// Columns available; every line printed fits in them.
+    pub width: usize,
+    /// Whether PASS and FAIL are coloured (ANSI escapes).
+    pub colour: bool,
+}
+
+/// True when colour is wanted: stdout is a terminal and `NO_COLOR` is unset or empty.
+pub fn colour_wanted(stdout_is_terminal: bool, no_color: Option<&OsStr>) -> bool {
+    stdout_is_terminal && no_color.is_none_or(|value| value.is_empty())
+}
+
+impl Terminal {
+    /// The layout for this process's stdout: its width when it is a terminal (80
+    /// otherwise), colour when [`colour_wanted`].
+    pub fn detect() -> Terminal {
+        let tty = std::io::stdout().is_terminal();
+        let width = if tty {
+            Table::new()
+                .width()
+                .map(usize::from)
+                .filter(|w| *w > 0)
+                .unwrap_or(DEFAULT_WIDTH)
         } else {
-            format!("{} ({:.2}%)", step.errors, step.error_rate() * 100.0)
+            DEFAULT_WIDTH
         };
-        // Latency columns are of successful attempts; none succeeded, nothing to show.
-        let latency = |micros: u64| {
-            if h.count() == 0 {
-                "-".to_string()
+        Terminal {
+            width: width.max(MIN_WIDTH),
+            colour: colour_wanted(tty, std::env::var_os("NO_COLOR").as_deref()),
+        }
+    }
+
+    /// Plain text for `width` columns, with no colour (for tests and files).
+    pub fn plain(width: usize) -> Terminal {
+        Terminal {
+            width: width.max(MIN_WIDTH),
+            colour: false,
+        }
+    }
+
+    /// Everything printed when a run ends, as lines.
+    pub fn summary(&self, summary: &RunSummary) -> Vec<String> {
+        let view = RunView::new(summary);
+        let mut lines = self.step_table(&view.steps);
+        for f in &view.failures {
+            let text = if f.label == "cancelled" {
+                format!("{}: cancelled ×{} ({})", f.step, f.count, f.example)
             } else {
-                format_micros(micros)
-            }
+                format!("{}: {} ×{} (e.g. {})", f.step, f.label, f.count, f.example)
+            };
+            lines.extend(self.wrap(&text, "  ", "    "));
+        }
+        lines.extend(self.verdict_lines(&view));
+        lines
+    }
+
+    /// `word` in green (pass) or red (fail) when colour is on.
+    pub fn mark(&self, word: &str, good: bool) -> String {
+        if !self.colour {
+            return word.to_string();
+        }
+        let colour = if good {
+            AnsiColor::Green
+        } else {
+            AnsiColor::Red
         };
-        table.add_row(vec![
-            name.clone(),
-            step.count.to_string(),
-            errors,
-            format!("{:.1}", step.count as f64 / seconds),
-            latency(h.percentile(50.0)),
-            latency(h.percentile(90.0)),
-            latency(h.percentile(95.0)),
-            latency(h.percentile(99.0)),
-            latency(h.max()),
-        ]);
+        let style = Style::new().bold().fg_color(Some(colour.into()));
+        format!("{style}{word}{style:#}")
     }
-    for column in 1..9 {
-        if let Some(col) = table.column_mut(column) {
-            col.set_cell_alignment(CellAlignment::Right);
-        }
-    }
-    table.to_string()
-}
 
-/// Failures grouped by step and kind, with one example each, and attempts cancelled
-/// when the run stopped; empty when none.
-pub fn failure_lines(summary: &RunSummary) -> Vec<String> {
-    let mut lines = Vec::new();
-    for name in &summary.step_order {
-        if let Some(step) = summary.metrics.steps.get(name) {
-            for (kind, failure) in &step.failures {
-                lines.push(format!(
-                    "{name}: {kind} ×{} (e.g. {})",
-                    failure.count, failure.example
-                ));
-            }
-            if step.cancelled > 0 {
-                lines.push(format!(
-                    "{name}: cancelled ×{} (still in flight when the run stopped; not errors)",
-                    step.cancelled
-                ));
+    /// `text` wrapped at word boundaries to the width, the first line starting with
+    /// `first`, the others with `rest`.
+    pub fn wrap(&self, text: &str, first: &str, rest: &str) -> Vec<String> {
+        let options = textwrap::Options::new(self.width)
+            .initial_indent(first)
+            .subsequent_indent(rest)
+            .break_words(true);
+        textwrap::wrap(text, options)
+            .into_iter()
+            .map(|line| line.into_owned())
+            .collect()
+    }
+
+    /// A table laid out for the width: cells in `shrinkable` columns wrap, the others
+    /// keep their content's width.
+    pub fn table(&self, header: &[&str], rows: Vec<Vec<String>>, shrinkable: &[usize]) -> Table {
+        let mut table = Table::new();
+        table
+            .load_preset(UTF8_FULL_CONDENSED)
+            .force_no_tty()
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_width(u16::try_from(self.width).unwrap_or(u16::MAX))
+            .set_header(header.to_vec());
+        for row in rows {
+            table.add_row(row);
+        }
+        for index in 0..header.len() {
+            if let Some(column) = table.column_mut(index) {
+                if !shrinkable.contains(&index) {
+                    column.set_constraint(ColumnConstraint::ContentWidth);
+                }
             }
         }
+        table
     }
-    lines
+
+    /// The per-step table, with every column that fits: all nine when they do, else
+    /// without p90 and max, else without req/s and p50 too, saying what was left out.
+    pub fn step_table(&self, steps: &StepTable) -> Vec<String> {
+        let mut rows: Vec<&StepRow> = steps.rows.iter().collect();
+        rows.extend(steps.total.as_ref());
+        let mut chosen = None;
+        for set in COLUMN_SETS {
+            let cells: Vec<Vec<String>> = rows.iter().map(|r| cells(r, set.columns)).collect();
+            if natural_width(set.columns, &cells) <= self.width || set.dropped.is_empty() {
+                chosen = Some((set, cells));
+                break;
+            }
+        }
+        let Some((set, cells)) = chosen else {
+            return Vec::new();
+        };
+        let header: Vec<&str> = set.columns.iter().map(|c| c.header()).collect();
+        let mut table = self.table(&header, cells, &[0]);
+        for index in 1..header.len() {
+            if let Some(column) = table.column_mut(index) {
+                column.set_cell_alignment(CellAlignment::Right);
+            }
+        }
+        let mut lines: Vec<String> = table.lines().collect();
+        if !set.dropped.is_empty() {
+            lines.extend(self.wrap(
+                &format!(
+                    "({} left out to fit {} columns; report.html has every figure)",
+                    set.dropped, self.width
+                ),
+                "",
+                "",
+            ));
+        }
+        lines
+    }
+
+    /// The verdict block: one line per budget, the capacity, and the overall result.
+    pub fn verdict_lines(&self, view: &RunView) -> Vec<String> {
+        let mut lines = Vec::new();
+        if view.verdicts.is_empty() {
+            return self.gate_line(view, " (add `slo:` or `budgets:` to the scenario)");
+        }
+        lines.push("SLO budgets:".to_string());
+        for v in &view.verdicts {
+            lines.extend(self.verdict_line(v));
+        }
+        if let Some(capacity) = view.capacity_paragraph() {
+            lines.extend(self.wrap(&format!("Capacity: {capacity}"), "", "  "));
+        }
+        lines.extend(self.gate_line(view, ""));
+        lines
+    }
+
+    /// `SLO gate: FAIL · 2 of 5 budgets broken.`, wrapped, the word coloured.
+    fn gate_line(&self, view: &RunView, hint: &str) -> Vec<String> {
+        let word = view.headline.word;
+        let text = format!("SLO gate: {word} · {}{hint}", view.headline.detail);
+        self.colour_first(self.wrap(&text, "", "  "), word, view.headline.passed)
+    }
+
+    /// Colours the first `word` of the first line (after wrapping, so widths count
+    /// only what is seen).
+    fn colour_first(&self, mut lines: Vec<String>, word: &str, good: bool) -> Vec<String> {
+        if self.colour {
+            if let Some(first) = lines.first_mut() {
+                *first = first.replacen(word, &self.mark(word, good), 1);
+            }
+        }
+        lines
+    }
+
+    /// `  FAIL  p95 < 200ms for http  (measured 250.3ms, limit < 200.0ms)`, wrapped.
+    fn verdict_line(&self, v: &VerdictRow) -> Vec<String> {
+        let word = if v.passed { "PASS" } else { "FAIL" };
+        let stage = v
+            .stage
+            .as_ref()
+            .map(|s| format!(" in {s}"))
+            .unwrap_or_default();
+        let text = format!("{}  {}{stage}  ({})", word, v.rule, v.statement);
+        self.colour_first(self.wrap(&text, "  ", "        "), word, v.passed)
+    }
 }
 
-/// The verdict block: one line per budget, the capacity when stages were judged, and
-/// the overall result.
-pub fn verdict_lines(summary: &RunSummary) -> Vec<String> {
-    let judgement = &summary.judgement;
-    let mut lines = Vec::new();
-    if judgement.verdicts.is_empty() {
-        lines.push("SLO gate: no budgets (add `slo:` or `budgets:` to the scenario)".to_string());
-        return lines;
-    }
-    lines.push("SLO budgets:".to_string());
-    for v in &judgement.verdicts {
-        let mark = if v.passed { "PASS" } else { "FAIL" };
-        lines.push(format!("  {mark}  {}  ({})", v.rule, verdict_statement(v)));
-    }
-    if let Some(capacity) = &judgement.capacity {
-        lines.push(capacity_line(summary, capacity));
-    }
-    let failed = judgement.verdicts.iter().filter(|v| !v.passed).count();
-    lines.push(if failed == 0 {
-        format!(
-            "SLO gate: PASS (all {} budgets met)",
-            judgement.verdicts.len()
-        )
-    } else {
-        format!(
-            "SLO gate: FAIL ({failed} of {} budgets broken)",
-            judgement.verdicts.len()
-        )
-    });
-    lines
+/// A column of the step table.
+#[derive(Debug, Clone, Copy)]
+enum Column {
+    Step,
+    Count,
+    Errors,
+    Rps,
+    P50,
+    P90,
+    P95,
+    P99,
+    Max,
 }
 
-/// The capacity statement of a multi-stage run, as one paragraph.
-pub fn capacity_line(summary: &RunSummary, capacity: &crate::slo::Capacity) -> String {
-    let sentences: Vec<String> = capacity_lines(summary, capacity)
-        .into_iter()
-        .map(|line| line.text)
-        .collect();
-    format!("Capacity: {}", sentences.join(" "))
+impl Column {
+    fn header(self) -> &'static str {
+        match self {
+            Column::Step => "step",
+            Column::Count => "count",
+            Column::Errors => "errors",
+            Column::Rps => "req/s",
+            Column::P50 => "p50",
+            Column::P90 => "p90",
+            Column::P95 => "p95",
+            Column::P99 => "p99",
+            Column::Max => "max",
+        }
+    }
+
+    fn cell(self, row: &StepRow) -> String {
+        match self {
+            Column::Step => row.name.clone(),
+            Column::Count => row.count.clone(),
+            Column::Errors => row.errors_with_pct(),
+            Column::Rps => row.rps.clone(),
+            Column::P50 => row.p50.clone(),
+            Column::P90 => row.p90.clone(),
+            Column::P95 => row.p95.clone(),
+            Column::P99 => row.p99.clone(),
+            Column::Max => row.max.clone(),
+        }
+    }
+}
+
+/// The columns shown at one width, and what that leaves out.
+struct ColumnSet {
+    columns: &'static [Column],
+    dropped: &'static str,
+}
+
+/// From widest to narrowest; the first that fits is used.
+const COLUMN_SETS: &[ColumnSet] = &[
+    ColumnSet {
+        columns: &[
+            Column::Step,
+            Column::Count,
+            Column::Errors,
+            Column::Rps,
+            Column::P50,
+            Column::P90,
+            Column::P95,
+            Column::P99,
+            Column::Max,
+        ],
+        dropped: "",
+    },
+    ColumnSet {
+        columns: &[
+            Column::Step,
+            Column::Count,
+            Column::Errors,
+            Column::Rps,
+            Column::P50,
+            Column::P95,
+            Column::P99,
+        ],
+        dropped: "p90 and max",
+    },
+    ColumnSet {
+        columns: &[
+            Column::Step,
+            Column::Count,
+            Column::Errors,
+            Column::P95,
+            Column::P99,
+        ],
+        dropped: "req/s, p50, p90 and max",
+    },
+];
+
+fn cells(row: &StepRow, columns: &[Column]) -> Vec<String> {
+    columns.iter().map(|c| c.cell(row)).collect()
+}
+
+/// Step names up to this many characters keep one line when the table is narrowed.
+const NAME_MIN: usize = 16;
+
+/// The width the table needs with every figure on one line and the step column at
+/// least [`NAME_MIN`] wide (longer names wrap inside it).
+fn natural_width(columns: &[Column], rows: &[Vec<String>]) -> usize {
+    let chars = |s: &str| unicode_width::UnicodeWidthStr::width(s);
+    let mut total = 1; // the closing border
+    for (index, column) in columns.iter().enumerate() {
+        let content = rows
+            .iter()
+            .map(|r| chars(&r[index]))
+            .chain([chars(column.header())])
+            .max()
+            .unwrap_or(0);
+        let content = if index == 0 {
+            content.min(NAME_MIN)
+        } else {
+            content
+        };
+        total += content + 3; // a space either side and the left border
+    }
+    total
 }

@@ -5,10 +5,9 @@
 //! askama template (`templates/report.html`), so every string from the summary — step
 //! names, server error bodies, the target — is HTML-escaped by default.
 //!
-//! - `view`: the figures formatted for the page; `format`: wording shared with the
-//!   Markdown and JUnit writers.
+//! - `view`: the page: the shared [`crate::report::view::RunView`] plus the charts and
+//!   settings only the page shows.
 
-pub mod format;
 mod view;
 
 #[cfg(test)]

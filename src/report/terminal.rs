@@ -101,6 +101,7 @@ impl Terminal {
         let options = textwrap::Options::new(self.width)
             .initial_indent(first)
             .subsequent_indent(rest)
+            .word_splitter(textwrap::WordSplitter::NoHyphenation)
             .break_words(true);
         textwrap::wrap(text, options)
             .into_iter()
@@ -136,17 +137,15 @@ impl Terminal {
     pub fn step_table(&self, steps: &StepTable) -> Vec<String> {
         let mut rows: Vec<&StepRow> = steps.rows.iter().collect();
         rows.extend(steps.total.as_ref());
-        let mut chosen = None;
-        for set in COLUMN_SETS {
+        let fits = |set: &ColumnSet| {
             let cells: Vec<Vec<String>> = rows.iter().map(|r| cells(r, set.columns)).collect();
-            if natural_width(set.columns, &cells) <= self.width || set.dropped.is_empty() {
-                chosen = Some((set, cells));
-                break;
-            }
-        }
-        let Some((set, cells)) = chosen else {
-            return Vec::new();
+            natural_width(set.columns, &cells) <= self.width
         };
+        let set = COLUMN_SETS
+            .iter()
+            .find(|set| fits(set))
+            .unwrap_or(&COLUMN_SETS[COLUMN_SETS.len() - 1]);
+        let cells: Vec<Vec<String>> = rows.iter().map(|r| cells(r, set.columns)).collect();
         let header: Vec<&str> = set.columns.iter().map(|c| c.header()).collect();
         let mut table = self.table(&header, cells, &[0]);
         for index in 1..header.len() {
@@ -206,12 +205,7 @@ impl Terminal {
     /// `  FAIL  p95 < 200ms for http  (measured 250.3ms, limit < 200.0ms)`, wrapped.
     fn verdict_line(&self, v: &VerdictRow) -> Vec<String> {
         let word = if v.passed { "PASS" } else { "FAIL" };
-        let stage = v
-            .stage
-            .as_ref()
-            .map(|s| format!(" in {s}"))
-            .unwrap_or_default();
-        let text = format!("{}  {}{stage}  ({})", word, v.rule, v.statement);
+        let text = format!("{}  {}  ({})", word, v.rule, v.statement);
         self.colour_first(self.wrap(&text, "  ", "        "), word, v.passed)
     }
 }
@@ -311,7 +305,7 @@ fn cells(row: &StepRow, columns: &[Column]) -> Vec<String> {
 }
 
 /// Step names up to this many characters keep one line when the table is narrowed.
-const NAME_MIN: usize = 16;
+const NAME_MIN: usize = 12;
 
 /// The width the table needs with every figure on one line and the step column at
 /// least [`NAME_MIN`] wide (longer names wrap inside it).
@@ -333,4 +327,91 @@ fn natural_width(columns: &[Column], rows: &[Vec<String>]) -> usize {
         total += content + 3; // a space either side and the left border
     }
     total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A real stress run (`tests/data/`), with two steps renamed to long names.
+    fn stress_run() -> RunSummary {
+        let mut summary: RunSummary =
+            serde_json::from_str(include_str!("../../tests/data/stress-summary.json"))
+                .expect("the recorded stress run parses");
+        for (old, new) in [
+            ("list-bots", "list-conversations-for-the-signed-in-user-with-paging"),
+            ("ws-first-token", "ws-first-token-of-the-streamed-chatbot-reply"),
+        ] {
+            if let Some(step) = summary.metrics.steps.remove(old) {
+                summary.metrics.steps.insert(new.to_string(), step);
+            }
+            for name in &mut summary.step_order {
+                if name == old {
+                    *name = new.to_string();
+                }
+            }
+        }
+        summary
+    }
+
+    fn widest(lines: &[String]) -> usize {
+        lines.iter().map(|l| l.chars().count()).max().unwrap_or(0)
+    }
+
+    #[test]
+    fn a_stress_run_fits_80_columns() {
+        let summary = stress_run();
+        assert!(summary.step_order.len() >= 13, "13 steps");
+        let lines = Terminal::plain(80).summary(&summary);
+        let text = lines.join("\n");
+        for line in &lines {
+            assert!(
+                line.chars().count() <= 80,
+                "{} characters: {line}\n{text}",
+                line.chars().count()
+            );
+        }
+        for name in &summary.step_order {
+            let first = &name[..name.len().min(10)];
+            assert!(text.contains(first), "{name} is shown:\n{text}");
+        }
+        assert!(text.contains("p90 and max left out to fit 80 columns"), "{text}");
+        assert!(text.contains("SLO gate: "), "{text}");
+        assert!(!text.contains('\u{1b}'), "no colour in plain text");
+    }
+
+    #[test]
+    fn a_wide_terminal_gets_every_column_and_a_narrow_one_still_fits() {
+        let summary = stress_run();
+        let wide = Terminal::plain(200).summary(&summary);
+        assert!(wide[1].contains("p90") && wide[1].contains("max"), "{}", wide[1]);
+        assert!(!wide.join("\n").contains("left out"));
+        assert!(widest(&wide) <= 200);
+        let narrow = Terminal::plain(50).summary(&summary);
+        assert!(widest(&narrow) <= 50, "{}", narrow.join("\n"));
+    }
+
+    #[test]
+    fn colour_marks_only_the_verdict_words() {
+        let summary = stress_run();
+        let coloured = Terminal {
+            width: 80,
+            colour: true,
+        }
+        .summary(&summary);
+        let text = coloured.join("\n");
+        assert!(text.contains("\u{1b}["), "{text}");
+        let plain = Terminal::plain(80).summary(&summary);
+        assert_eq!(coloured.len(), plain.len(), "colour changes no layout");
+    }
+
+    #[test]
+    fn no_color_and_no_terminal_mean_no_colour() {
+        use std::ffi::OsStr;
+        assert!(colour_wanted(true, None));
+        assert!(colour_wanted(true, Some(OsStr::new(""))));
+        assert!(!colour_wanted(true, Some(OsStr::new("1"))));
+        assert!(!colour_wanted(true, Some(OsStr::new("false"))));
+        assert!(!colour_wanted(false, None));
+    }
 }

@@ -352,7 +352,7 @@ mod tests {
         );
         assert_eq!(
             parsed.cases[4].2.as_deref(),
-            Some("not measured: the step never ran")
+            Some("not measured: the step never ran; limit < 500.0ms")
         );
         assert_eq!(parsed.cases[0].2, None);
     }

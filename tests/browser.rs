@@ -4,7 +4,7 @@
 //! visible, nothing was requested from any network, no console error was logged, the
 //! charts drew, printing uses no dark backgrounds, and hostile text from a run shows as
 //! text and runs nothing. The layout is checked at a phone's width (390 px) and a
-//! laptop's (1280 px) with a stress-like run (13 steps, 11 stages, 7 budgets per stage):
+//! laptop's (1280 px) with a stress-like run (12 steps, 11 stages, 7 budgets per stage):
 //! no element, and no table, reaches past the viewport's right edge.
 //! Screenshots (desktop, phone, print) are written as PNGs and checked to be valid.
 //!
@@ -654,7 +654,7 @@ fn describe(layout: &Value) -> String {
         .join("\n")
 }
 
-/// A stress-like run (13 steps, 11 stages, 7 budgets judged on each stage) laid out at
+/// A stress-like run (12 steps, 11 stages, 7 budgets judged on each stage) laid out at
 /// a phone's and a laptop's width: no element and no table reaches past the viewport's
 /// right edge, so nothing needs sideways scrolling, not even the per-stage matrix.
 /// `LOADGATE_REPORT_HTML=path/report.html` measures that page instead (to compare
@@ -674,7 +674,7 @@ fn a_stress_report_fits_a_phone_and_a_laptop() {
         ),
         None => {
             let summary = recorded("stress-summary.json");
-            assert!(summary.metrics.steps.len() >= 13, "a stress-like run");
+            assert!(summary.metrics.steps.len() >= 12, "a stress-like run");
             assert!(summary.judgement.stages.len() >= 8, "many stages");
             write_html(&temp.path().join("stress"), &summary)
         }

@@ -670,7 +670,10 @@ fn a_stress_report_fits_a_phone_and_a_laptop() {
     let url = match std::env::var_os("LOADGATE_REPORT_HTML") {
         Some(path) => format!(
             "file://{}",
-            Path::new(&path).canonicalize().expect("report exists").display()
+            Path::new(&path)
+                .canonicalize()
+                .expect("report exists")
+                .display()
         ),
         None => {
             let summary = recorded("stress-summary.json");

@@ -85,7 +85,10 @@ fn strip_colour(text: &str) -> String {
 
 fn assert_fits_80(shown: &str) {
     let plain = strip_colour(shown);
-    assert!(plain.contains("│ step"), "the step table is shown:\n{plain}");
+    assert!(
+        plain.contains("│ step"),
+        "the step table is shown:\n{plain}"
+    );
     for line in plain.lines() {
         assert!(
             line.chars().count() <= 80,
@@ -109,14 +112,20 @@ fn on_a_terminal_it_fits_80_columns_and_colours_the_verdicts() {
 fn no_color_turns_colour_off_on_a_terminal() {
     let shown = run_on_a_terminal(Some("1"));
     assert_fits_80(&shown);
-    assert!(!shown.contains('\u{1b}'), "escape with NO_COLOR=1:\n{shown:?}");
+    assert!(
+        !shown.contains('\u{1b}'),
+        "escape with NO_COLOR=1:\n{shown:?}"
+    );
     assert!(shown.contains("FAIL  p95 < 1us"), "{shown}");
 }
 
 #[test]
 fn an_empty_no_color_does_not_turn_colour_off() {
     let shown = run_on_a_terminal(Some(""));
-    assert!(shown.contains("\u{1b}["), "NO_COLOR= (empty) keeps colour:\n{shown:?}");
+    assert!(
+        shown.contains("\u{1b}["),
+        "NO_COLOR= (empty) keeps colour:\n{shown:?}"
+    );
 }
 
 #[test]
@@ -134,7 +143,10 @@ fn without_a_terminal_there_is_no_colour_and_80_columns() {
     ]);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(!stdout.contains('\u{1b}'), "escape without a terminal:\n{stdout:?}");
+    assert!(
+        !stdout.contains('\u{1b}'),
+        "escape without a terminal:\n{stdout:?}"
+    );
     assert_fits_80(&stdout);
     assert!(stdout.contains("FAIL  p95 < 1us"), "{stdout}");
 }

@@ -126,7 +126,11 @@ mod tests {
         assert!(text.contains("Baseline: PASS"), "{text}");
         assert!(text.contains("send-message p99."), "{text}");
         for line in &lines {
-            assert!(line.chars().count() <= 80, "{} chars: {line}", line.chars().count());
+            assert!(
+                line.chars().count() <= 80,
+                "{} chars: {line}",
+                line.chars().count()
+            );
         }
     }
 }

@@ -376,7 +376,10 @@ mod tests {
             let first = &name[..name.len().min(10)];
             assert!(text.contains(first), "{name} is shown:\n{text}");
         }
-        assert!(text.contains("p90 and max left out to fit 80 columns"), "{text}");
+        assert!(
+            text.contains("p90 and max left out to fit 80 columns"),
+            "{text}"
+        );
         assert!(text.contains("SLO gate: "), "{text}");
         assert!(!text.contains('\u{1b}'), "no colour in plain text");
     }
@@ -385,7 +388,11 @@ mod tests {
     fn a_wide_terminal_gets_every_column_and_a_narrow_one_still_fits() {
         let summary = stress_run();
         let wide = Terminal::plain(200).summary(&summary);
-        assert!(wide[1].contains("p90") && wide[1].contains("max"), "{}", wide[1]);
+        assert!(
+            wide[1].contains("p90") && wide[1].contains("max"),
+            "{}",
+            wide[1]
+        );
         assert!(!wide.join("\n").contains("left out"));
         assert!(widest(&wide) <= 200);
         let narrow = Terminal::plain(50).summary(&summary);

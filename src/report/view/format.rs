@@ -78,7 +78,7 @@ fn format_micros_f64(micros: f64, extra: usize) -> String {
     // `1000.0ms`).
     let rounds_below = |value: f64, prec: usize| {
         let text = format!("{value:.prec$}");
-        text.parse::<f64>().map_or(false, |v| v.abs() < 1_000.0)
+        text.parse::<f64>().is_ok_and(|v| v.abs() < 1_000.0)
     };
     let us_prec = if micros.fract() == 0.0 && extra == 0 {
         0

@@ -19,12 +19,11 @@ mod verdicts;
 pub use comparison::{baseline_view, BaselineRow, BaselineView};
 pub use stages::{matrix, Matrix, MatrixCell, MatrixRow};
 pub use steps::{
-    failure_rows, figures_row, kind_label, stage_sections, step_table, FailureRow,
-    StageSection, StepRow, StepTable,
+    failure_rows, figures_row, kind_label, stage_sections, step_table, FailureRow, StageSection,
+    StepRow, StepTable,
 };
 pub use verdicts::{
-    capacity_lines, headline, verdict_row, verdict_rows, CapacityLine, Headline, Source,
-    VerdictRow,
+    capacity_lines, headline, verdict_row, verdict_rows, CapacityLine, Headline, Source, VerdictRow,
 };
 
 use crate::summary::RunSummary;
@@ -84,3 +83,6 @@ impl RunView {
         })
     }
 }
+
+#[cfg(test)]
+mod tests;

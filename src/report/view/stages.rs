@@ -60,7 +60,10 @@ pub fn matrix(summary: &RunSummary) -> Option<Matrix> {
             }
         }
     }
-    let rows = stages.iter().map(|stage| matrix_row(stage, &rules)).collect();
+    let rows = stages
+        .iter()
+        .map(|stage| matrix_row(stage, &rules))
+        .collect();
     Some(Matrix { rules, rows })
 }
 

@@ -2,8 +2,8 @@
 //! each stage), the all-steps total, and failures grouped by step and kind.
 
 use super::format::{
-    format_micros, format_percent, format_rate, ordered_steps, per_second, stage_label,
-    stage_name, NONE,
+    format_micros, format_percent, format_rate, ordered_steps, per_second, stage_label, stage_name,
+    NONE,
 };
 use crate::metrics::{StepKind, StepMetrics};
 use crate::summary::RunSummary;
@@ -237,8 +237,7 @@ pub fn failure_rows(summary: &RunSummary) -> Vec<FailureRow> {
                 step: name.to_string(),
                 label: "cancelled".to_string(),
                 count: step.cancelled,
-                example: "still in flight when the run stopped; not counted as errors"
-                    .to_string(),
+                example: "still in flight when the run stopped; not counted as errors".to_string(),
             });
         }
     }

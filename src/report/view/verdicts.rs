@@ -211,4 +211,3 @@ pub fn capacity_lines(summary: &RunSummary, capacity: &Capacity) -> Vec<Capacity
     }
     lines
 }
-

@@ -2,7 +2,7 @@
 //! pass could not rule out, from the same [`super::view::BaselineView`] the HTML and
 //! Markdown sections show.
 
-use super::terminal::Terminal;
+use super::terminal::{Droppable, Terminal};
 use super::view::baseline_view;
 use crate::compare::Comparison;
 
@@ -14,7 +14,7 @@ pub fn comparison_lines(comparison: &Comparison) -> Vec<String> {
 /// The comparison as a table plus a one-line result, laid out for `terminal`.
 pub fn lines(terminal: &Terminal, comparison: &Comparison) -> Vec<String> {
     let view = baseline_view(comparison);
-    let rows = view
+    let rows: Vec<Vec<String>> = view
         .rows
         .iter()
         .map(|f| {
@@ -30,7 +30,7 @@ pub fn lines(terminal: &Terminal, comparison: &Comparison) -> Vec<String> {
             ]
         })
         .collect();
-    let table = terminal.table(
+    let table = terminal.fit_table(
         &[
             "step",
             "figure",
@@ -41,15 +41,30 @@ pub fn lines(terminal: &Terminal, comparison: &Comparison) -> Vec<String> {
             "detectable",
             "verdict",
         ],
-        rows,
-        &[0, 1, 5, 6, 7],
+        &rows,
+        &[
+            Droppable {
+                name: "confidence",
+                columns: &[5],
+            },
+            Droppable {
+                name: "detectable",
+                columns: &[6],
+            },
+            Droppable {
+                name: "baseline",
+                columns: &[2],
+            },
+        ],
+        &[2, 3, 4, 5, 6],
+        "`loadgate compare --json` and report.html have every figure",
     );
     let mut lines = terminal.wrap(
         &format!("Baseline comparison against {}:", view.against),
         "",
         "  ",
     );
-    lines.extend(table.lines());
+    lines.extend(table);
     if !view.not_compared.is_empty() {
         lines.extend(terminal.wrap(
             &format!("not compared (in one run only): {}", view.not_compared),

@@ -8,7 +8,7 @@
 //! wrapped at word boundaries. PASS and FAIL are coloured only when stdout is a
 //! terminal and `NO_COLOR` is unset or empty (<https://no-color.org>).
 
-use super::view::{RunView, StepRow, StepTable, VerdictRow};
+use super::view::{RunView, StepTable, VerdictRow};
 use crate::summary::RunSummary;
 use anstyle::{AnsiColor, Style};
 use comfy_table::presets::UTF8_FULL_CONDENSED;
@@ -109,62 +109,114 @@ impl Terminal {
             .collect()
     }
 
-    /// A table laid out for the width: cells in `shrinkable` columns wrap, the others
-    /// keep their content's width.
-    pub fn table(&self, header: &[&str], rows: Vec<Vec<String>>, shrinkable: &[usize]) -> Table {
+    /// A table laid out for the width. Column 0 (a name) may wrap; the others keep
+    /// their content's width. When the table does not fit, the column groups in
+    /// `droppable` are left out one after another until it does, and a line says
+    /// what was left out and where to find it (`elsewhere`). Every line fits.
+    pub fn fit_table(
+        &self,
+        header: &[&str],
+        rows: &[Vec<String>],
+        droppable: &[Droppable],
+        right_aligned: &[usize],
+        elsewhere: &str,
+    ) -> Vec<String> {
+        let mut dropped: Vec<usize> = Vec::new();
+        let mut names: Vec<&str> = Vec::new();
+        for group in std::iter::once(None).chain(droppable.iter().map(Some)) {
+            if let Some(group) = group {
+                dropped.extend(group.columns);
+                names.push(group.name);
+            }
+            let kept: Vec<usize> = (0..header.len()).filter(|i| !dropped.contains(i)).collect();
+            if natural_width(header, rows, &kept) <= self.width {
+                break;
+            }
+        }
+        let kept: Vec<usize> = (0..header.len()).filter(|i| !dropped.contains(i)).collect();
         let mut table = Table::new();
         table
             .load_preset(UTF8_FULL_CONDENSED)
             .force_no_tty()
             .set_content_arrangement(ContentArrangement::Dynamic)
             .set_width(u16::try_from(self.width).unwrap_or(u16::MAX))
-            .set_header(header.to_vec());
+            .set_header(kept.iter().map(|&i| header[i]).collect::<Vec<_>>());
         for row in rows {
-            table.add_row(row);
+            table.add_row(kept.iter().map(|&i| row[i].clone()).collect::<Vec<_>>());
         }
-        for index in 0..header.len() {
-            if let Some(column) = table.column_mut(index) {
-                if !shrinkable.contains(&index) {
+        for (position, &index) in kept.iter().enumerate() {
+            if let Some(column) = table.column_mut(position) {
+                if position > 0 {
                     column.set_constraint(ColumnConstraint::ContentWidth);
+                }
+                if right_aligned.contains(&index) {
+                    column.set_cell_alignment(CellAlignment::Right);
                 }
             }
         }
-        table
-    }
-
-    /// The per-step table, with every column that fits: all nine when they do, else
-    /// without p90 and max, else without req/s and p50 too, saying what was left out.
-    pub fn step_table(&self, steps: &StepTable) -> Vec<String> {
-        let mut rows: Vec<&StepRow> = steps.rows.iter().collect();
-        rows.extend(steps.total.as_ref());
-        let fits = |set: &ColumnSet| {
-            let cells: Vec<Vec<String>> = rows.iter().map(|r| cells(r, set.columns)).collect();
-            natural_width(set.columns, &cells) <= self.width
-        };
-        let set = COLUMN_SETS
-            .iter()
-            .find(|set| fits(set))
-            .unwrap_or(&COLUMN_SETS[COLUMN_SETS.len() - 1]);
-        let cells: Vec<Vec<String>> = rows.iter().map(|r| cells(r, set.columns)).collect();
-        let header: Vec<&str> = set.columns.iter().map(|c| c.header()).collect();
-        let mut table = self.table(&header, cells, &[0]);
-        for index in 1..header.len() {
-            if let Some(column) = table.column_mut(index) {
-                column.set_cell_alignment(CellAlignment::Right);
-            }
-        }
         let mut lines: Vec<String> = table.lines().collect();
-        if !set.dropped.is_empty() {
+        if !names.is_empty() {
             lines.extend(self.wrap(
                 &format!(
-                    "({} left out to fit {} columns; report.html has every figure)",
-                    set.dropped, self.width
+                    "({} left out to fit {} columns; {elsewhere})",
+                    join_names(&names),
+                    self.width
                 ),
                 "",
                 "",
             ));
         }
         lines
+    }
+
+    /// The per-step table, with every column that fits: all nine when they do, else
+    /// without p90 and max, else without req/s and p50 too.
+    pub fn step_table(&self, steps: &StepTable) -> Vec<String> {
+        let header = [
+            "step", "count", "errors", "req/s", "p50", "p90", "p95", "p99", "max",
+        ];
+        let rows: Vec<Vec<String>> = steps
+            .rows
+            .iter()
+            .chain(steps.total.as_ref())
+            .map(|r| {
+                vec![
+                    r.name.clone(),
+                    r.count.clone(),
+                    r.errors_with_pct(),
+                    r.rps.clone(),
+                    r.p50.clone(),
+                    r.p90.clone(),
+                    r.p95.clone(),
+                    r.p99.clone(),
+                    r.max.clone(),
+                ]
+            })
+            .collect();
+        self.fit_table(
+            &header,
+            &rows,
+            &[
+                Droppable {
+                    name: "p90",
+                    columns: &[5],
+                },
+                Droppable {
+                    name: "max",
+                    columns: &[8],
+                },
+                Droppable {
+                    name: "req/s",
+                    columns: &[3],
+                },
+                Droppable {
+                    name: "p50",
+                    columns: &[4],
+                },
+            ],
+            &[1, 2, 3, 4, 5, 6, 7, 8],
+            "report.html has every figure",
+        )
     }
 
     /// The verdict block: one line per budget, the capacity, and the overall result.
@@ -210,116 +262,40 @@ impl Terminal {
     }
 }
 
-/// A column of the step table.
+/// Columns a table may leave out when the terminal is narrow, with the name it says.
 #[derive(Debug, Clone, Copy)]
-enum Column {
-    Step,
-    Count,
-    Errors,
-    Rps,
-    P50,
-    P90,
-    P95,
-    P99,
-    Max,
+pub struct Droppable {
+    /// What the note calls them: `p90`.
+    pub name: &'static str,
+    /// Their indexes in the full header.
+    pub columns: &'static [usize],
 }
 
-impl Column {
-    fn header(self) -> &'static str {
-        match self {
-            Column::Step => "step",
-            Column::Count => "count",
-            Column::Errors => "errors",
-            Column::Rps => "req/s",
-            Column::P50 => "p50",
-            Column::P90 => "p90",
-            Column::P95 => "p95",
-            Column::P99 => "p99",
-            Column::Max => "max",
-        }
-    }
-
-    fn cell(self, row: &StepRow) -> String {
-        match self {
-            Column::Step => row.name.clone(),
-            Column::Count => row.count.clone(),
-            Column::Errors => row.errors_with_pct(),
-            Column::Rps => row.rps.clone(),
-            Column::P50 => row.p50.clone(),
-            Column::P90 => row.p90.clone(),
-            Column::P95 => row.p95.clone(),
-            Column::P99 => row.p99.clone(),
-            Column::Max => row.max.clone(),
-        }
+/// `a`, `a and b`, `a, b and c`.
+fn join_names(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }
 
-/// The columns shown at one width, and what that leaves out.
-struct ColumnSet {
-    columns: &'static [Column],
-    dropped: &'static str,
-}
-
-/// From widest to narrowest; the first that fits is used.
-const COLUMN_SETS: &[ColumnSet] = &[
-    ColumnSet {
-        columns: &[
-            Column::Step,
-            Column::Count,
-            Column::Errors,
-            Column::Rps,
-            Column::P50,
-            Column::P90,
-            Column::P95,
-            Column::P99,
-            Column::Max,
-        ],
-        dropped: "",
-    },
-    ColumnSet {
-        columns: &[
-            Column::Step,
-            Column::Count,
-            Column::Errors,
-            Column::Rps,
-            Column::P50,
-            Column::P95,
-            Column::P99,
-        ],
-        dropped: "p90 and max",
-    },
-    ColumnSet {
-        columns: &[
-            Column::Step,
-            Column::Count,
-            Column::Errors,
-            Column::P95,
-            Column::P99,
-        ],
-        dropped: "req/s, p50, p90 and max",
-    },
-];
-
-fn cells(row: &StepRow, columns: &[Column]) -> Vec<String> {
-    columns.iter().map(|c| c.cell(row)).collect()
-}
-
-/// Step names up to this many characters keep one line when the table is narrowed.
+/// Names up to this many characters keep one line when a table is narrowed.
 const NAME_MIN: usize = 12;
 
-/// The width the table needs with every figure on one line and the step column at
-/// least [`NAME_MIN`] wide (longer names wrap inside it).
-fn natural_width(columns: &[Column], rows: &[Vec<String>]) -> usize {
+/// The width a table of the `kept` columns needs with every cell after the first on
+/// one line and the first at least [`NAME_MIN`] wide (longer names wrap inside it).
+fn natural_width(header: &[&str], rows: &[Vec<String>], kept: &[usize]) -> usize {
     let chars = |s: &str| unicode_width::UnicodeWidthStr::width(s);
     let mut total = 1; // the closing border
-    for (index, column) in columns.iter().enumerate() {
+    for (position, &index) in kept.iter().enumerate() {
         let content = rows
             .iter()
             .map(|r| chars(&r[index]))
-            .chain([chars(column.header())])
+            .chain([chars(header[index])])
             .max()
             .unwrap_or(0);
-        let content = if index == 0 {
+        let content = if position == 0 {
             content.min(NAME_MIN)
         } else {
             content

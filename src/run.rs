@@ -13,8 +13,8 @@ use crate::engine::redact::Secrets;
 use crate::engine::{self, plan};
 use crate::exit::{AppError, Exit};
 use crate::metrics::{Recorder, StagePlan};
-use crate::report::comparison::comparison_lines;
-use crate::report::{terminal, write_run_folder};
+use crate::report::terminal::Terminal;
+use crate::report::{comparison, write_run_folder};
 use crate::scenario::{load_scenario, Scenario};
 use crate::slo::{judge, load_budgets, series_scopes, Budget};
 use crate::summary::{
@@ -92,15 +92,12 @@ pub async fn run(args: &RunArgs) -> Result<Exit, AppError> {
         ));
     }
     summary.comparison = baseline.map(|b| summary.compared_with(&b, tolerance));
-    println!("{}", terminal::step_table(&summary));
-    for line in terminal::failure_lines(&summary) {
-        println!("  {line}");
-    }
-    for line in terminal::verdict_lines(&summary) {
+    let terminal = Terminal::detect();
+    for line in terminal.summary(&summary) {
         println!("{line}");
     }
     if let Some(comparison) = &summary.comparison {
-        for line in comparison_lines(comparison) {
+        for line in comparison::lines(&terminal, comparison) {
             println!("{line}");
         }
     }

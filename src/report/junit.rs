@@ -12,11 +12,9 @@
 //! become character references (so parsers keep them), and characters XML 1.0 cannot
 //! carry at all (most control characters) become U+FFFD.
 
-use super::html::format::{
-    capacity_lines, format_duration, measured_and_limit, stage_label, user_range, verdict_statement,
-};
+use super::view::format::format_duration;
+use super::view::{RunView, VerdictRow};
 use super::{Chart, ReportError, ReportFile, ReportWriter};
-use crate::slo::Verdict;
 use crate::summary::RunSummary;
 use quick_xml::events::attributes::Attribute;
 use quick_xml::events::{BytesDecl, BytesText, Event};
@@ -94,66 +92,47 @@ fn seconds(secs: f64) -> String {
     format!("{:.3}", if secs.is_finite() { secs.max(0.0) } else { 0.0 })
 }
 
-/// The failure message: short, on one line.
-fn failure_message(v: &Verdict) -> String {
-    let (measured, limit) = measured_and_limit(v);
-    match measured {
-        Some(m) => format!("measured {m}, limit {} {limit}", v.comparison),
-        None => format!(
-            "not measured: {}",
-            v.reason.as_deref().unwrap_or("no samples")
-        )
-        .replace(['\n', '\r'], " "),
-    }
+/// The failure message: the verdict's statement, on one line.
+fn failure_message(row: &VerdictRow) -> String {
+    row.statement.replace(['\n', '\r'], " ")
 }
 
 /// The failure's body: every fact about the verdict, one per line.
-fn detail(summary: &RunSummary, v: &Verdict) -> String {
-    let (measured, limit) = measured_and_limit(v);
-    let mut lines = vec![format!("budget: {}", v.rule), format!("scope: {}", v.scope)];
-    if let Some(stage) = v.stage {
-        let name = super::html::format::stage_name(summary, stage);
-        lines.push(format!("stage: {}", stage_label(stage, name)));
+fn detail(row: &VerdictRow) -> String {
+    let mut lines = vec![
+        format!("budget: {}", row.rule),
+        format!("scope: {}", row.scope),
+    ];
+    if let Some(stage) = &row.stage {
+        lines.push(format!("stage: {stage}"));
     }
     lines.push(format!(
         "measured: {}",
-        measured.unwrap_or_else(|| "not measured".to_string())
+        row.measured.as_deref().unwrap_or("not measured")
     ));
-    lines.push(format!("limit: {} {limit}", v.comparison));
-    if let Some(reason) = &v.reason {
+    lines.push(format!("limit: {} {}", row.comparison, row.limit));
+    if let Some(reason) = &row.reason {
         lines.push(format!("reason: {reason}"));
     }
-    if let Some(source) = &v.source {
-        lines.push(format!("source: {source}"));
+    if let Some(source) = &row.source {
+        lines.push(format!("source: {}", source.text));
     }
     lines.join("\n")
 }
 
 /// Per-stage verdicts and the capacity as readable lines for `<system-out>`.
-fn stage_lines(summary: &RunSummary) -> Vec<String> {
+fn stage_lines(view: &RunView) -> Vec<String> {
     let mut lines = Vec::new();
-    for stage in &summary.judgement.stages {
-        lines.push(format!(
-            "{} ({} users, {:.1} req/s): {}",
-            stage_label(stage.stage, stage.name.as_deref()),
-            user_range(stage.start_users, stage.users),
-            stage.requests_per_sec,
-            if stage.passed { "PASS" } else { "FAIL" }
-        ));
-        for v in &stage.verdicts {
-            lines.push(format!(
-                "  {} {}: {}",
-                if v.passed { "pass" } else { "FAIL" },
-                v.rule,
-                verdict_statement(v)
-            ));
+    if let Some(matrix) = &view.matrix {
+        for row in &matrix.rows {
+            lines.extend(row.lines.iter().cloned());
         }
     }
-    if let Some(c) = &summary.judgement.capacity {
-        for line in capacity_lines(summary, c) {
-            lines.push(format!("capacity: {}", line.text));
-        }
-    }
+    lines.extend(
+        view.capacity
+            .iter()
+            .map(|line| format!("capacity: {}", line.text)),
+    );
     lines
 }
 
@@ -193,6 +172,7 @@ fn junit_xml(summary: &RunSummary) -> io::Result<Vec<u8>> {
 
 /// Properties, one test case per verdict, the interruption, and the stage log.
 fn write_suite_body(w: &mut Writer<Vec<u8>>, summary: &RunSummary) -> io::Result<()> {
+    let view = RunView::new(summary);
     let properties = [
         ("scenario", summary.scenario.name.clone()),
         ("scenario.file", summary.scenario.file.clone()),
@@ -212,7 +192,7 @@ fn write_suite_body(w: &mut Writer<Vec<u8>>, summary: &RunSummary) -> io::Result
         }
         Ok(())
     })?;
-    for v in &summary.judgement.verdicts {
+    for v in &view.verdicts {
         let case = w
             .create_element("testcase")
             .with_attribute(attr("classname", "slo"))
@@ -221,7 +201,7 @@ fn write_suite_body(w: &mut Writer<Vec<u8>>, summary: &RunSummary) -> io::Result
         if v.passed {
             case.write_inner_content(|w| {
                 w.create_element("system-out")
-                    .write_text_content(text(&verdict_statement(v)))?;
+                    .write_text_content(text(&v.statement))?;
                 Ok(())
             })?;
         } else {
@@ -229,7 +209,7 @@ fn write_suite_body(w: &mut Writer<Vec<u8>>, summary: &RunSummary) -> io::Result
                 w.create_element("failure")
                     .with_attribute(attr("message", &failure_message(v)))
                     .with_attribute(attr("type", "slo"))
-                    .write_text_content(text(&detail(summary, v)))?;
+                    .write_text_content(text(&detail(v)))?;
                 Ok(())
             })?;
         }
@@ -253,7 +233,7 @@ fn write_suite_body(w: &mut Writer<Vec<u8>>, summary: &RunSummary) -> io::Result
                 Ok(())
             })?;
     }
-    let lines = stage_lines(summary);
+    let lines = stage_lines(&view);
     if !lines.is_empty() {
         w.create_element("system-out")
             .write_text_content(text(&lines.join("\n")))?;
@@ -372,7 +352,7 @@ mod tests {
         );
         assert_eq!(
             parsed.cases[4].2.as_deref(),
-            Some("not measured: the step never ran")
+            Some("not measured: the step never ran; limit < 500.0ms")
         );
         assert_eq!(parsed.cases[0].2, None);
     }

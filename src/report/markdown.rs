@@ -7,11 +7,9 @@
 //! backslash-escaped so nothing turns into a link or emphasis, and newlines become
 //! spaces so a row stays one row.
 
-use super::html::format::{
-    capacity_lines, format_duration, format_percent, measured_and_limit, ordered_steps, per_second,
-    stage_label,
-};
-use super::{format_micros, Chart, ReportError, ReportFile, ReportWriter};
+use super::view::format::format_duration;
+use super::view::{BaselineView, RunView, StepTable, VerdictRow};
+use super::{Chart, ReportError, ReportFile, ReportWriter};
 use crate::summary::RunSummary;
 use std::fmt::Write as _;
 
@@ -64,12 +62,10 @@ pub fn escape(text: &str) -> String {
 
 /// The baseline section: the verdict, what a pass can rule out, and a table of the
 /// regressed figures, or on a pass of every step's p95 with its minimum detectable effect.
-fn baseline_section(md: &mut String, comparison: &crate::compare::Comparison) {
-    use crate::report::comparison::{detectable_text, settings_text, value_text, weak_text};
+fn baseline_section(md: &mut String, baseline: &BaselineView) {
     let _ = writeln!(md, "### Baseline\n");
-    let passed = comparison.passed();
-    let against = escape(&comparison.baseline);
-    if passed {
+    let against = escape(&baseline.against);
+    if baseline.passed {
         let _ = writeln!(md, "No regression against {against}.\n");
     } else {
         let _ = writeln!(md, "Regressed against {against}:\n");
@@ -79,8 +75,8 @@ fn baseline_section(md: &mut String, comparison: &crate::compare::Comparison) {
         "| step | figure | baseline | current | change | confidence | detectable |"
     );
     let _ = writeln!(md, "| --- | --- | ---: | ---: | ---: | ---: | ---: |");
-    let shown = comparison.figures.iter().filter(|f| {
-        if passed {
+    let shown = baseline.rows.iter().filter(|f| {
+        if baseline.passed {
             f.figure == "p95"
         } else {
             f.regression
@@ -89,14 +85,14 @@ fn baseline_section(md: &mut String, comparison: &crate::compare::Comparison) {
     for f in shown {
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} | {} | {:.1}% | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} |",
             escape(&f.step),
-            f.figure,
-            value_text(f, f.baseline),
-            value_text(f, f.current),
-            f.change_text(),
-            f.confidence * 100.0,
-            detectable_text(f)
+            escape(&f.figure),
+            escape(&f.baseline),
+            escape(&f.current),
+            escape(&f.change),
+            escape(&f.confidence),
+            escape(&f.detectable)
         );
     }
     let _ = writeln!(
@@ -104,149 +100,108 @@ fn baseline_section(md: &mut String, comparison: &crate::compare::Comparison) {
         "\nFlagged when {}. *Detectable* is the smallest worsening each figure would have \
          been flagged for (4 times in 5): a pass rules out regressions of that size, not \
          smaller ones.",
-        escape(&settings_text(comparison))
+        escape(&baseline.settings)
     );
-    if let Some(weak) = weak_text(comparison) {
-        let _ = writeln!(md, "{}", escape(&weak));
+    if let Some(weak) = &baseline.weak {
+        let _ = writeln!(md, "{}", escape(weak));
     }
     md.push('\n');
 }
 
+/// The budgets table: one row per deciding budget.
+fn budgets_section(md: &mut String, verdicts: &[VerdictRow]) {
+    md.push_str("\n### Budgets\n\n");
+    md.push_str("| rule | measured | limit | result |\n");
+    md.push_str("| --- | ---: | ---: | :---: |\n");
+    for v in verdicts {
+        let measured = match &v.measured {
+            Some(m) => m.clone(),
+            None => format!(
+                "not measured: {}",
+                v.reason.as_deref().unwrap_or("no samples")
+            ),
+        };
+        let stage = match &v.stage {
+            Some(stage) => format!(" ({stage})"),
+            None => String::new(),
+        };
+        let _ = writeln!(
+            md,
+            "| {}{} | {} | {} {} | {} |",
+            escape(&v.rule),
+            escape(&stage),
+            escape(&measured),
+            escape(&v.comparison),
+            escape(&v.limit),
+            if v.passed { "✅ pass" } else { "❌ fail" }
+        );
+    }
+}
+
+/// The key per-step figures (the HTML report has every percentile and each stage).
+fn steps_section(md: &mut String, steps: &StepTable) {
+    md.push_str("\n### Steps\n\n");
+    md.push_str("| step | count | errors | req/s | p50 | p95 | p99 |\n");
+    md.push_str("| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    for row in &steps.rows {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            escape(&row.name),
+            row.count,
+            escape(&row.errors_with_pct()),
+            row.rps,
+            row.p50,
+            row.p95,
+            row.p99
+        );
+    }
+}
+
 /// The whole document.
 fn markdown(summary: &RunSummary) -> String {
-    let judgement = &summary.judgement;
-    let verdicts = &judgement.verdicts;
-    let broken = verdicts.iter().filter(|v| !v.passed).count();
+    let view = RunView::new(summary);
     let mut md = String::new();
-
-    let regressed = summary
-        .comparison
-        .as_ref()
-        .map(|c| c.regressions())
-        .unwrap_or_default();
-    let (mark, word) = if broken == 0 && regressed.is_empty() {
-        ("✅", "PASS")
-    } else {
-        ("❌", "FAIL")
-    };
+    let mark = if view.headline.passed { "✅" } else { "❌" };
     let _ = writeln!(
         md,
-        "## {mark} {word}: {}{}",
+        "## {mark} {}: {}{}",
+        view.headline.word,
         escape(&summary.scenario.name),
-        if summary.interrupted {
+        if view.interrupted {
             " (interrupted)"
         } else {
             ""
         }
     );
     md.push('\n');
-    let verdict_detail = match (verdicts.len(), broken) {
-        (0, _) => "No budgets were set: nothing was gated.".to_string(),
-        (1, 0) => "The budget was met.".to_string(),
-        (n, 0) => format!("All {n} budgets were met."),
-        (n, b) => format!("{b} of {n} budget{} broken.", if n == 1 { "" } else { "s" }),
-    };
     let _ = writeln!(
         md,
-        "**{verdict_detail}** Ran {} against {}, starting {}.",
+        "**{}** Ran {} against {}, starting {}.",
+        escape(&view.headline.detail),
         format_duration(summary.metrics.duration_secs),
         escape(&summary.settings.target),
         escape(&summary.settings.started_at)
     );
-    if summary.interrupted {
+    if view.interrupted {
         md.push('\n');
         md.push_str(
             "> ⚠️ **Interrupted:** the run was stopped before its plan finished; every \
              figure covers only part of it.\n",
         );
     }
-
-    if !verdicts.is_empty() {
-        md.push_str("\n### Budgets\n\n");
-        md.push_str("| rule | measured | limit | result |\n");
-        md.push_str("| --- | ---: | ---: | :---: |\n");
-        for v in verdicts {
-            let (measured, limit) = measured_and_limit(v);
-            let measured = match measured {
-                Some(m) => m,
-                None => format!(
-                    "not measured: {}",
-                    v.reason.as_deref().unwrap_or("no samples")
-                ),
-            };
-            let scope = match v.stage {
-                Some(i) => format!(
-                    " ({})",
-                    stage_label(i, super::html::format::stage_name(summary, i))
-                ),
-                None => String::new(),
-            };
-            let _ = writeln!(
-                md,
-                "| {}{} | {} | {} {} | {} |",
-                escape(&v.rule),
-                escape(&scope),
-                escape(&measured),
-                escape(&v.comparison),
-                escape(&limit),
-                if v.passed { "✅ pass" } else { "❌ fail" }
-            );
-        }
+    if !view.verdicts.is_empty() {
+        budgets_section(&mut md, &view.verdicts);
     }
-
-    if let Some(comparison) = &summary.comparison {
-        baseline_section(&mut md, comparison);
+    if let Some(baseline) = &view.baseline {
+        baseline_section(&mut md, baseline);
     }
-    if let Some(c) = &judgement.capacity {
-        let sentences: Vec<String> = capacity_lines(summary, c)
-            .into_iter()
-            .map(|line| escape(&line.text))
-            .collect();
-        let _ = writeln!(md, "\n**Capacity:** {}", sentences.join(" "));
+    if let Some(capacity) = view.capacity_paragraph() {
+        let _ = writeln!(md, "\n**Capacity:** {}", escape(&capacity));
     }
-
-    let names = ordered_steps(summary, &summary.metrics.steps);
-    if !names.is_empty() {
-        let seconds = summary.metrics.duration_secs;
-        md.push_str("\n### Steps\n\n");
-        md.push_str("| step | count | errors | p50 | p95 | p99 | req/s |\n");
-        md.push_str("| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
-        for name in names {
-            match summary.metrics.steps.get(name) {
-                Some(step) => {
-                    let h = &step.latency;
-                    let timed = h.count() > 0;
-                    let latency = |p: f64| {
-                        if timed {
-                            format_micros(h.percentile(p))
-                        } else {
-                            "–".to_string()
-                        }
-                    };
-                    let errors = if step.errors == 0 {
-                        "0".to_string()
-                    } else {
-                        format!("{} ({})", step.errors, format_percent(step.error_rate(), 0))
-                    };
-                    let _ = writeln!(
-                        md,
-                        "| {} | {} | {} | {} | {} | {} | {:.1} |",
-                        escape(name),
-                        step.count,
-                        errors,
-                        latency(50.0),
-                        latency(95.0),
-                        latency(99.0),
-                        per_second(step.count, seconds)
-                    );
-                }
-                None => {
-                    let _ = writeln!(md, "| {} | 0 | 0 | – | – | – | – |", escape(name));
-                }
-            }
-        }
+    if !view.steps.rows.is_empty() {
+        steps_section(&mut md, &view.steps);
     }
-
     let _ = writeln!(
         md,
         "\n<sub>{} · scenario {} · full report in report.html</sub>",

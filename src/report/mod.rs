@@ -1,5 +1,13 @@
-//! Turning a [`RunSummary`] into what people read: the terminal table and the files of
-//! the report folder, one writer per format behind [`ReportWriter`].
+//! Turning a [`RunSummary`] into what people read: the terminal summary and the files
+//! of the report folder.
+//!
+//! - `view/`: the one view model and its unit formatters; every format below reads the
+//!   run through it, so all say the same figure the same way.
+//! - one module per format, each a [`ReportWriter`]: `html/` (`report.html`, an askama
+//!   template), `markdown` (`summary.md`), `junit` (`junit.xml`), `json`
+//!   (`summary.json`), `charts/` (the PNG charts); `terminal` and `comparison` print to
+//!   the terminal. A new format is a new module beside these, built from
+//!   [`view::RunView`] and listed in [`writers`].
 //!
 //! Writers return bytes and do no I/O; [`write_report`] renders the charts once, hands
 //! them to every writer (the HTML inlines them) and writes the folder.
@@ -11,6 +19,9 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod terminal;
+pub mod view;
+
+pub use view::format::format_micros;
 
 use crate::summary::RunSummary;
 use std::path::Path;
@@ -58,35 +69,6 @@ pub trait ReportWriter {
         summary: &RunSummary,
         charts: &[Chart],
     ) -> Result<Vec<ReportFile>, ReportError>;
-}
-
-/// Formats a budget figure in its unit: `12.3ms`, `0.012%`, `143.2/s`, `1000`.
-pub fn format_value(value: f64, unit: crate::slo::Unit) -> String {
-    use crate::slo::Unit;
-    match unit {
-        Unit::Micros => format_micros(value.round().max(0.0) as u64),
-        Unit::Fraction => {
-            let percent = value * 100.0;
-            if percent == 0.0 || percent >= 1.0 {
-                format!("{percent:.2}%")
-            } else {
-                format!("{percent:.3}%")
-            }
-        }
-        Unit::PerSecond => format!("{value:.1}/s"),
-        Unit::Count => format!("{value:.0}"),
-    }
-}
-
-/// Formats microseconds for people: `850µs`, `12.3ms`, `1.52s`.
-pub fn format_micros(micros: u64) -> String {
-    if micros < 1_000 {
-        format!("{micros}µs")
-    } else if micros < 1_000_000 {
-        format!("{:.1}ms", micros as f64 / 1_000.0)
-    } else {
-        format!("{:.2}s", micros as f64 / 1_000_000.0)
-    }
 }
 
 /// Renders every format and writes the folder; files are written to a temporary name

@@ -6,10 +6,9 @@
 //! summary — step names, server error bodies, the target — is HTML-escaped by default;
 //! the charts' SVG is inserted as is, escaped by the chart writer.
 //!
-//! - `view`: the figures formatted for the page; `format`: wording shared with the
-//!   Markdown and JUnit writers.
+//! - `view`: the page: the shared [`crate::report::view::RunView`] plus the charts and
+//!   settings only the page shows.
 
-pub mod format;
 mod view;
 
 #[cfg(test)]

@@ -1,9 +1,9 @@
-//! Text shared by the HTML, Markdown and JUnit writers: budget figures in their unit,
-//! stage labels and the order steps are listed in, so all three say the same thing in
-//! the same words.
+//! The one set of unit formatters every format uses (terminal, HTML, Markdown, JUnit,
+//! the comparison): budget figures in their unit, latencies, percentages, rates, stage
+//! labels and durations, so every place says the same figure in the same words.
 
 use crate::metrics::StepMetrics;
-use crate::slo::{Capacity, StageRef, Unit, Verdict};
+use crate::slo::{Unit, Verdict};
 use crate::summary::RunSummary;
 
 /// The most extra digits [`measured_and_limit`] adds to tell two close figures apart.
@@ -60,7 +60,7 @@ pub fn verdict_statement(verdict: &Verdict) -> String {
     match measured {
         Some(m) => format!("measured {m}, limit {} {limit}", verdict.comparison),
         None => format!(
-            "not judged: {}; limit {} {limit}",
+            "not measured: {}; limit {} {limit}",
             verdict.reason.as_deref().unwrap_or("no samples"),
             verdict.comparison
         ),
@@ -70,17 +70,24 @@ pub fn verdict_statement(verdict: &Verdict) -> String {
 /// Said beside every figure an interrupted run could judge only in part.
 pub const PARTIAL: &str = "partial: the run was interrupted";
 
-/// Microseconds as `850µs`, `12.3ms`, `1.52s` (like [`super::super::format_micros`]),
-/// for the fractional values budgets carry (means, limits).
+/// Microseconds as `850µs`, `12.3ms`, `1.52s` (like [`format_micros`]), for the
+/// fractional values budgets carry (means, limits).
 fn format_micros_f64(micros: f64, extra: usize) -> String {
     let abs = micros.abs();
-    if abs < 1_000.0 {
-        if micros.fract() == 0.0 && extra == 0 {
-            format!("{micros:.0}µs")
-        } else {
-            format!("{micros:.prec$}µs", prec = extra.max(1))
-        }
-    } else if abs < 1_000_000.0 {
+    // A figure that rounds up to the next unit is written in that unit (`1.00s`, never
+    // `1000.0ms`).
+    let rounds_below = |value: f64, prec: usize| {
+        let text = format!("{value:.prec$}");
+        text.parse::<f64>().is_ok_and(|v| v.abs() < 1_000.0)
+    };
+    let us_prec = if micros.fract() == 0.0 && extra == 0 {
+        0
+    } else {
+        extra.max(1)
+    };
+    if abs < 1_000.0 && rounds_below(micros, us_prec) {
+        format!("{micros:.us_prec$}µs")
+    } else if abs < 1_000_000.0 && rounds_below(micros / 1_000.0, 1 + extra) {
         format!("{:.prec$}ms", micros / 1_000.0, prec = 1 + extra)
     } else {
         format!("{:.prec$}s", micros / 1_000_000.0, prec = 2 + extra)
@@ -159,93 +166,6 @@ pub fn format_duration(secs: f64) -> String {
     }
 }
 
-/// One sentence of the capacity statement, with the badge the HTML report puts in front.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CapacityLine {
-    /// `HELD`, `NONE`, `BROKE`, `ABOVE`, `RUN-WIDE` or `NOT JUDGED`.
-    pub badge: &'static str,
-    /// Whether the line is good news (green) or not (red).
-    pub good: bool,
-    /// The sentence, ending with a full stop.
-    pub text: String,
-}
-
-/// The capacity statement in the words every format uses: the highest load that met
-/// every budget applying to its stage, the lowest that broke one and the rules it broke,
-/// rules that broke over the whole run only, and stages an interruption left unjudged.
-pub fn capacity_lines(summary: &RunSummary, capacity: &Capacity) -> Vec<CapacityLine> {
-    let stage = |s: &StageRef| {
-        format!(
-            "{} users ({}, {:.1} req/s)",
-            s.users,
-            stage_label(s.stage, s.name.as_deref()),
-            s.requests_per_sec
-        )
-    };
-    let mut lines = Vec::new();
-    let nothing_finished = capacity.held.is_none() && capacity.broke.is_none();
-    match &capacity.held {
-        _ if nothing_finished && !capacity.not_judged.is_empty() => {}
-        Some(held) => lines.push(CapacityLine {
-            badge: "HELD",
-            good: true,
-            text: format!(
-                "The highest load that met every budget applying to its stage: {}.",
-                stage(held)
-            ),
-        }),
-        None => lines.push(CapacityLine {
-            badge: "NONE",
-            good: false,
-            text: "No stage that ran to its end met every budget applying to it.".to_string(),
-        }),
-    }
-    match &capacity.broke {
-        Some(broke) => lines.push(CapacityLine {
-            badge: "BROKE",
-            good: false,
-            text: format!(
-                "The lowest load that broke a budget: {}, breaking {}.",
-                stage(broke),
-                capacity.broken_rules.join("; ")
-            ),
-        }),
-        None if capacity.not_judged.is_empty() => lines.push(CapacityLine {
-            badge: "ABOVE",
-            good: true,
-            text: "No stage broke a budget: the capacity lies above the highest load tried."
-                .to_string(),
-        }),
-        None => {}
-    }
-    if !capacity.run_wide_broken.is_empty() {
-        lines.push(CapacityLine {
-            badge: "RUN-WIDE",
-            good: false,
-            text: format!(
-                "Over the whole run, {} broke as well (judged on the whole run, not stage by stage).",
-                capacity.run_wide_broken.join("; ")
-            ),
-        });
-    }
-    if !capacity.not_judged.is_empty() {
-        let names: Vec<String> = capacity
-            .not_judged
-            .iter()
-            .map(|i| stage_label(*i, stage_name(summary, *i)))
-            .collect();
-        lines.push(CapacityLine {
-            badge: "NOT JUDGED",
-            good: false,
-            text: format!(
-                "Not counted: {} did not run to the end (the run was interrupted).",
-                names.join(", ")
-            ),
-        });
-    }
-    lines
-}
-
 /// A stage's users: `240`, or `120→240` for a ramp, so a ramp is never mistaken for a
 /// stage that held its end load throughout.
 pub fn user_range(start: usize, end: usize) -> String {
@@ -255,6 +175,25 @@ pub fn user_range(start: usize, end: usize) -> String {
         format!("{start}→{end}")
     }
 }
+
+/// Microseconds for people: `850µs`, `12.3ms`, `1.52s` (histogram figures are whole
+/// microseconds).
+pub fn format_micros(micros: u64) -> String {
+    format_micros_f64(micros as f64, 0)
+}
+
+/// A rate of steps per second as the tables print it: `143.2` (the column says `req/s`).
+pub fn format_rate(per_second: f64) -> String {
+    if per_second.is_finite() {
+        format!("{per_second:.1}")
+    } else {
+        "n/a".to_string()
+    }
+}
+
+/// What a table shows where there is no figure (a step that never ran or never
+/// succeeded).
+pub const NONE: &str = "–";
 
 /// Requests per second over `seconds` (0 when the span is empty).
 pub fn per_second(count: u64, seconds: f64) -> f64 {
@@ -299,6 +238,12 @@ mod tests {
         assert_eq!(format_value(0.0, Unit::Fraction, 0), "0%");
         assert_eq!(format_value(523.44, Unit::PerSecond, 0), "523.4/s");
         assert_eq!(format_value(1200.0, Unit::Count, 0), "1200");
+        assert_eq!(format_micros(850), "850µs");
+        assert_eq!(format_micros(200_000), "200.0ms");
+        assert_eq!(format_micros(1_520_000), "1.52s");
+        assert_eq!(format_rate(143.25), "143.2");
+        assert_eq!(format_micros(999_960), "1.00s");
+        assert_eq!(format_value(999.96, Unit::Micros, 0), "1.0ms");
     }
 
     #[test]
@@ -322,7 +267,7 @@ mod tests {
         v.reason = Some("the step never ran".into());
         assert_eq!(
             verdict_statement(&v),
-            "not judged: the step never ran; limit < 1%"
+            "not measured: the step never ran; limit < 1%"
         );
     }
 

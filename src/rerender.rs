@@ -14,7 +14,10 @@ pub fn rerender(path: &Path) -> Result<Exit, AppError> {
     } else {
         path.parent().unwrap_or(Path::new(".")).to_path_buf()
     };
-    let files = write_run_folder(&dir, &summary)?;
+    let files = write_run_folder(&dir, &summary).map_err(|source| AppError::Io {
+        path: dir.clone(),
+        source,
+    })?;
     println!(
         "re-rendered {} file(s) in {}: {}",
         files.len(),

@@ -104,8 +104,11 @@ pub async fn run(args: &RunArgs) -> Result<Exit, AppError> {
     if let Err(source) = write_run_folder(&out_dir, &summary) {
         let kept = keep_summary(&summary).ok();
         return Err(AppError::ReportNotWritten {
+            source: Box::new(AppError::Io {
+                path: out_dir.clone(),
+                source,
+            }),
             path: out_dir,
-            source: Box::new(source),
             kept,
         });
     }

@@ -109,18 +109,12 @@ pub fn writers() -> Vec<Box<dyn ReportWriter>> {
     ]
 }
 
-/// Renders the charts once and writes every format into `dir`.
-pub fn write_run_folder(
-    dir: &Path,
-    summary: &RunSummary,
-) -> Result<Vec<String>, crate::exit::AppError> {
-    let io = |source| crate::exit::AppError::Io {
-        path: dir.to_path_buf(),
-        source,
-    };
+/// Renders the charts once and writes every format into `dir`; the caller decides what
+/// a failure means (the command line maps it to its exit code).
+pub fn write_run_folder(dir: &Path, summary: &RunSummary) -> std::io::Result<Vec<String>> {
     let charts =
-        charts::render_charts(summary).map_err(|e| io(std::io::Error::other(e.to_string())))?;
+        charts::render_charts(summary).map_err(|e| std::io::Error::other(e.to_string()))?;
     let writers = writers();
     let refs: Vec<&dyn ReportWriter> = writers.iter().map(|w| w.as_ref()).collect();
-    write_report(dir, summary, &refs, &charts).map_err(io)
+    write_report(dir, summary, &refs, &charts)
 }

@@ -16,6 +16,7 @@
 //! file order, and `on_stop` closes the user's WebSocket.
 
 pub mod address;
+pub mod arrivals;
 pub mod checks;
 pub mod http;
 pub mod interrupt;

@@ -4,7 +4,8 @@
 //! - `reader`: span-aware YAML reading that collects problems instead of stopping;
 //! - `parse`: the scenario format itself; `rules`: checks across a flow's steps;
 //! - `model`: the checked types the engine runs; `template`: `${…}` references;
-//! - `duration`: `10s`, `250ms`, `200ms..1s`; `diagnostic`: how problems print;
+//! - `duration`: `10s`, `250ms`, `200ms..1s`; `rate`: `50/s`; `diagnostic`: how problems
+//!   print;
 //! - `source`: what text may reach the parser (size, file type, encoding, characters);
 //!   `tree`: the YAML tree, built without recursion, with a depth limit and one document;
 //! - `names`: what names may hold; `http_values`: header names and values, JSON pointers.
@@ -17,6 +18,7 @@ pub mod names;
 pub mod parse;
 #[cfg(test)]
 mod parse_tests;
+pub mod rate;
 pub mod reader;
 pub mod rules;
 pub mod source;

@@ -35,15 +35,39 @@ pub struct Scenario {
 pub struct Load {
     /// Ramps and holds, in order.
     pub stages: Vec<Stage>,
+    /// Set when the stages give arrival rates (`rate:`): the open model.
+    pub open: Option<OpenModel>,
 }
 
-/// Move to `users` concurrent users over `over` (equal counts make a hold).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The open model's settings: iterations start on a clock, whatever the target does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenModel {
+    /// Users Goose starts up front to carry the iterations (`load.max_users`).
+    pub max_users: usize,
+    /// How iterations are spaced (`load.arrivals`).
+    pub arrivals: Arrivals,
+}
+
+/// How open-model iterations are spaced in time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arrivals {
+    /// At even intervals (the default).
+    Even,
+    /// As a Poisson process: random, independent arrivals at the given rate.
+    Poisson,
+}
+
+/// Move to `users` concurrent users over `over` (equal counts make a hold), or, in the
+/// open model, ramp the arrival rate to `rate`.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Stage {
     /// Optional name, so budgets can say `in stage steady`.
     pub name: Option<String>,
-    /// Concurrent users at the end of the stage.
+    /// Users Goose runs at the end of the stage: the stage's `users:`, or
+    /// `load.max_users` in the open model.
     pub users: usize,
+    /// Open model: flow iterations started per second at the end of the stage.
+    pub rate: Option<f64>,
     /// How long the stage lasts.
     pub over: Duration,
 }

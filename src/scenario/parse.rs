@@ -11,6 +11,7 @@ use super::http_values::{
 };
 use super::model::*;
 use super::names::{check_description, check_name, check_scenario_name};
+use super::rate::parse_rate;
 use super::reader::{join, parse_tree, Reader};
 use super::rules::check_flow;
 use super::source::{decode, read_input_file};
@@ -159,50 +160,168 @@ fn read_budgets(r: &mut Reader, node: &Node) -> Vec<(String, Position)> {
 }
 
 fn read_load(r: &mut Reader, node: &Node) -> Option<Load> {
-    let map = r.mapping(node, "load", &["stages"])?;
+    let map = r.mapping(node, "load", &["stages", "max_users", "arrivals"])?;
     let stages_node = r.required(map, "load", "stages")?;
     let items = r.sequence(stages_node, "load.stages")?;
     if items.is_empty() {
         r.error(stages_node, "load.stages", "needs at least one stage");
         return None;
     }
+    // The model is set by the first stage that says `users:` or `rate:`.
+    let open = items.iter().find_map(|item| {
+        let stage = item.as_mapping()?;
+        if stage.get_node("rate").is_some() {
+            Some(true)
+        } else if stage.get_node("users").is_some() {
+            Some(false)
+        } else {
+            None
+        }
+    });
+    let open = open == Some(true);
+    let max_users = read_max_users(r, map, open);
+    let arrivals = read_arrivals(r, map, open);
     let stages: Vec<Stage> = items
         .iter()
         .enumerate()
-        .filter_map(|(i, item)| {
-            let field = format!("load.stages[{i}]");
-            let stage = r.mapping(item, &field, &["name", "users", "over"])?;
-            let name = stage
-                .get_node("name")
-                .and_then(|n| read_name(r, n, &join(&field, "name")));
-            let users = r
-                .required(stage, &field, "users")
-                .and_then(|n| r.number(n, &join(&field, "users"), 0, 100_000));
-            let over = r
-                .required(stage, &field, "over")
-                .and_then(|n| r.duration(n, &join(&field, "over")));
-            Some(Stage {
-                name,
-                users: users? as usize,
-                over: over?,
-            })
-        })
+        .filter_map(|(i, item)| read_stage(r, item, &format!("load.stages[{i}]"), open, max_users))
         .collect();
-    if stages.len() == items.len() && stages.iter().all(|s| s.users == 0) {
+    let complete = stages.len() == items.len();
+    if complete && !open && stages.iter().all(|s| s.users == 0) {
         r.error(
             stages_node,
             "load.stages",
             "no stage has any users, so nothing would run",
         );
     }
-    if stages.len() == items.len() && stages.iter().all(|s| s.over.is_zero()) {
+    if complete && open && stages.iter().all(|s| s.rate == Some(0.0)) {
+        r.error(
+            stages_node,
+            "load.stages",
+            "every stage has a rate of 0, so nothing would run",
+        );
+    }
+    if complete && stages.iter().all(|s| s.over.is_zero()) {
         r.error(
             stages_node,
             "load.stages",
             "every stage lasts 0s, so nothing would run",
         );
     }
-    Some(Load { stages })
+    let open = match (open, max_users, arrivals) {
+        (false, _, _) => None,
+        (true, Some(max_users), Some(arrivals)) => Some(OpenModel {
+            max_users,
+            arrivals,
+        }),
+        (true, _, _) => return None,
+    };
+    Some(Load { stages, open })
+}
+
+/// One stage: `users:` in the closed model, `rate:` in the open one, never both.
+fn read_stage(
+    r: &mut Reader,
+    item: &Node,
+    field: &str,
+    open: bool,
+    max_users: Option<usize>,
+) -> Option<Stage> {
+    let stage = r.mapping(item, field, &["name", "users", "rate", "over"])?;
+    let name = stage
+        .get_node("name")
+        .and_then(|n| read_name(r, n, &join(field, "name")));
+    let over = r
+        .required(stage, field, "over")
+        .and_then(|n| r.duration(n, &join(field, "over")));
+    let (wrong, right) = if open {
+        ("users", "rate")
+    } else {
+        ("rate", "users")
+    };
+    if let Some(node) = stage.get_node(wrong) {
+        let model = if open {
+            "this scenario gives arrival rates (`rate:`, the open model), so its stages cannot also give `users:`; set `load.max_users` for the users that carry the rate"
+        } else {
+            "this scenario gives users (`users:`, the closed model), so its stages cannot also give `rate:`; a scenario is either closed (every stage `users:`) or open (every stage `rate:`)"
+        };
+        r.error(node, &join(field, wrong), model);
+        return None;
+    }
+    let value = r.required(stage, field, right);
+    let (users, rate) = if open {
+        let rate = value.and_then(|n| {
+            let text = r.string(n, &join(field, "rate"))?;
+            parse_rate(&text)
+                .map_err(|e| r.error(n, &join(field, "rate"), e))
+                .ok()
+        });
+        (max_users.unwrap_or(0), Some(rate?))
+    } else {
+        let users = value.and_then(|n| r.number(n, &join(field, "users"), 0, 100_000));
+        (users? as usize, None)
+    };
+    Some(Stage {
+        name,
+        users,
+        rate,
+        over: over?,
+    })
+}
+
+/// `load.max_users`: required by the open model, refused by the closed one.
+fn read_max_users(r: &mut Reader, load: &MarkedMappingNode, open: bool) -> Option<usize> {
+    let node = load.get_node("max_users");
+    match (open, node) {
+        (true, Some(node)) => r
+            .number(node, "load.max_users", 1, 100_000)
+            .map(|n| n as usize),
+        (true, None) => {
+            r.error_at(
+                Position::of(load.span()),
+                "load.max_users",
+                "stages with `rate:` need `max_users`: the users Goose starts up front to carry the rate (at least the rate times the longest iteration, in seconds)",
+            );
+            None
+        }
+        (false, Some(node)) => {
+            r.error(
+                node,
+                "load.max_users",
+                "only open-model scenarios (stages with `rate:`) take `max_users`; with `users:` stages, the stages say how many users run",
+            );
+            None
+        }
+        (false, None) => None,
+    }
+}
+
+/// `load.arrivals`: `even` (the default) or `poisson`, open model only.
+fn read_arrivals(r: &mut Reader, load: &MarkedMappingNode, open: bool) -> Option<Arrivals> {
+    let Some(node) = load.get_node("arrivals") else {
+        return Some(Arrivals::Even);
+    };
+    if !open {
+        r.error(
+            node,
+            "load.arrivals",
+            "only open-model scenarios (stages with `rate:`) take `arrivals`",
+        );
+        return None;
+    }
+    let text = r.string(node, "load.arrivals")?;
+    match text.trim() {
+        "even" => Some(Arrivals::Even),
+        "poisson" => Some(Arrivals::Poisson),
+        other => {
+            r.error(
+                node,
+                "load.arrivals",
+                format!("`{other}` is not a spacing: use `even` or `poisson`"),
+            );
+            None
+        }
+    }
 }
 
 fn read_flows(r: &mut Reader, node: &Node) -> Option<Vec<Flow>> {
@@ -898,6 +1017,111 @@ flows:
         assert!(
             problems.contains("allowed: name, description"),
             "{problems}"
+        );
+    }
+}
+
+#[cfg(test)]
+mod open_model_tests {
+    use super::*;
+
+    fn parse(load: &str) -> Result<Scenario, Diagnostics> {
+        let text = format!(
+            "name: open\nload:\n{load}flows:\n  - name: f\n    steps:\n      - http: {{ path: / }}\n"
+        );
+        parse_scenario(Path::new("open.yaml"), &text, &|_| None)
+    }
+
+    /// Every problem as `line:column field: message`.
+    fn problems(load: &str) -> Vec<String> {
+        parse(load)
+            .unwrap_err()
+            .0
+            .iter()
+            .map(|d| {
+                format!(
+                    "{}:{} {}: {}",
+                    d.position.line, d.position.column, d.field, d.message
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn rate_stages_make_an_open_model() {
+        let s = parse(
+            "  max_users: 400\n  arrivals: poisson\n  stages:\n    - { name: warm, rate: 50/s, over: 10s }\n    - { rate: 12000/m, over: 1m }\n",
+        )
+        .unwrap();
+        assert_eq!(
+            s.load.open,
+            Some(OpenModel {
+                max_users: 400,
+                arrivals: Arrivals::Poisson
+            })
+        );
+        let rates: Vec<Option<f64>> = s.load.stages.iter().map(|s| s.rate).collect();
+        assert_eq!(rates, vec![Some(50.0), Some(200.0)]);
+        assert!(s.load.stages.iter().all(|s| s.users == 400));
+        let even = parse("  max_users: 4\n  stages:\n    - { rate: 1/s, over: 1s }\n").unwrap();
+        assert_eq!(even.load.open.unwrap().arrivals, Arrivals::Even);
+    }
+
+    #[test]
+    fn closed_scenarios_are_unchanged() {
+        let s = parse("  stages:\n    - { users: 3, over: 1s }\n").unwrap();
+        assert_eq!(s.load.open, None);
+        assert_eq!(s.load.stages[0].rate, None);
+        assert_eq!(s.load.stages[0].users, 3);
+    }
+
+    #[test]
+    fn mixing_the_models_is_refused_where_it_happens() {
+        let found = problems(
+            "  max_users: 10\n  stages:\n    - { rate: 5/s, over: 1s }\n    - { users: 3, over: 1s }\n",
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].starts_with("6:16 load.stages[1].users: this scenario gives arrival rates"),
+            "{found:?}"
+        );
+        let found = problems(
+            "  stages:\n    - { users: 3, over: 1s }\n    - { users: 3, rate: 5/s, over: 1s }\n",
+        );
+        assert!(
+            found[0].contains("load.stages[1].rate: this scenario gives users"),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn the_open_model_settings_are_checked() {
+        let found = problems("  stages:\n    - { rate: 5/s, over: 1s }\n");
+        assert!(
+            found[0].contains("load.max_users: stages with `rate:` need `max_users`"),
+            "{found:?}"
+        );
+        let found = problems("  max_users: 2\n  stages:\n    - { users: 3, over: 1s }\n");
+        assert!(
+            found[0].starts_with("3:14 load.max_users: only open-model"),
+            "{found:?}"
+        );
+        let found = problems(
+            "  max_users: 2\n  arrivals: bursty\n  stages:\n    - { rate: 5/s, over: 1s }\n",
+        );
+        assert!(
+            found[0].starts_with("4:13 load.arrivals: `bursty` is not a spacing"),
+            "{found:?}"
+        );
+        let found = problems("  max_users: 2\n  stages:\n    - { rate: 5/d, over: 1s }\n");
+        assert!(
+            found[0].contains("load.stages[0].rate: `5/d`: unknown unit"),
+            "{found:?}"
+        );
+        let found = problems("  max_users: 2\n  stages:\n    - { rate: 0/s, over: 1s }\n");
+        assert!(
+            found[0].contains("every stage has a rate of 0"),
+            "{found:?}"
         );
     }
 }

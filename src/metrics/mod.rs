@@ -16,4 +16,6 @@ pub use failure::{Failure, FailureKind};
 pub use histogram::LatencyHistogram;
 pub use recorder::{LiveView, Recorder, Sample, StagePlan};
 pub use scope::Scope;
-pub use snapshot::{FailureCount, RunMetrics, SecondSample, StageMetrics, StepKind, StepMetrics};
+pub use snapshot::{
+    FailureCount, RunMetrics, SecondSample, StageArrivals, StageMetrics, StepKind, StepMetrics,
+};

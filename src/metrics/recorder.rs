@@ -8,7 +8,7 @@ use super::failure::Failure;
 use super::histogram::LatencyHistogram;
 use super::scope::Scope;
 use super::snapshot::{
-    FailureCount, RunMetrics, SecondSample, StageMetrics, StepKind, StepMetrics,
+    FailureCount, RunMetrics, SecondSample, StageArrivals, StageMetrics, StepKind, StepMetrics,
 };
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
@@ -23,6 +23,9 @@ pub struct Sample {
     pub failure: Option<Failure>,
     /// WebSocket frames received during the attempt.
     pub frames: u64,
+    /// Open model: the time from the actual send, when `latency` counts from the
+    /// iteration's intended start.
+    pub service: Option<Duration>,
 }
 
 /// A view of the run so far, for the progress display.
@@ -54,6 +57,8 @@ pub struct StagePlan {
     pub users: usize,
     /// How long it lasts.
     pub duration: Duration,
+    /// Open model: iterations per second at the end of the stage.
+    pub rate: Option<f64>,
 }
 
 struct State {
@@ -86,6 +91,7 @@ impl Recorder {
     pub fn new(stages: &[StagePlan], series: &[Scope]) -> Self {
         let mut end = Duration::ZERO;
         let mut before = 0;
+        let mut rate_before = 0.0;
         let mut stage_ends = Vec::with_capacity(stages.len());
         let mut stage_metrics = Vec::with_capacity(stages.len());
         for (index, stage) in stages.iter().enumerate() {
@@ -98,8 +104,16 @@ impl Recorder {
                 duration_secs: stage.duration.as_secs_f64(),
                 ran_secs: 0.0,
                 steps: Default::default(),
+                arrivals: stage.rate.map(|rate| StageArrivals {
+                    start_rate: rate_before,
+                    end_rate: rate,
+                    planned: (rate_before + rate) / 2.0 * stage.duration.as_secs_f64(),
+                    started: 0,
+                    dropped: 0,
+                }),
             });
             before = stage.users;
+            rate_before = stage.rate.unwrap_or(0.0);
             end += stage.duration;
             stage_ends.push(end);
         }
@@ -162,6 +176,10 @@ impl Recorder {
             .latency
             .filter(|_| sample.failure.is_none())
             .map(|d| d.as_micros().min(u64::MAX as u128) as u64);
+        let service = sample
+            .service
+            .filter(|_| sample.failure.is_none())
+            .map(|d| d.as_micros().min(u64::MAX as u128) as u64);
         let mut state = self.lock();
         let State { metrics, live } = &mut *state;
         let add = |step_metrics: &mut StepMetrics| {
@@ -182,10 +200,17 @@ impl Recorder {
                     });
             }
         };
-        add(metrics
+        let whole = metrics
             .steps
             .entry(step.to_string())
-            .or_insert_with(|| StepMetrics::new(kind)));
+            .or_insert_with(|| StepMetrics::new(kind));
+        add(whole);
+        if let Some(m) = service {
+            whole
+                .service
+                .get_or_insert_with(LatencyHistogram::default)
+                .record(m);
+        }
         if let Some(stage_metrics) = metrics.stages.get_mut(stage) {
             add(stage_metrics
                 .steps
@@ -206,6 +231,30 @@ impl Recorder {
                         .or_insert_with(|| LatencyHistogram::with_precision(2))
                         .record(m);
                 }
+            }
+        }
+    }
+
+    /// Counts an open-model iteration that started now, against the current stage.
+    pub fn record_iteration(&self) {
+        let stage = self.stage_at(self.elapsed());
+        let mut state = self.lock();
+        if let Some(arrivals) = state
+            .metrics
+            .stages
+            .get_mut(stage)
+            .and_then(|s| s.arrivals.as_mut())
+        {
+            arrivals.started += 1;
+        }
+    }
+
+    /// Adds open-model iterations dropped, per stage (index as in the plan).
+    pub fn record_dropped(&self, per_stage: &[u64]) {
+        let mut state = self.lock();
+        for (stage, dropped) in state.metrics.stages.iter_mut().zip(per_stage) {
+            if let Some(arrivals) = stage.arrivals.as_mut() {
+                arrivals.dropped += dropped;
             }
         }
     }

@@ -66,6 +66,11 @@ pub struct StepMetrics {
     /// scenario read them, dropped unread (each such receive also fails).
     #[serde(default)]
     pub frames_dropped: u64,
+    /// Open model: the same successful attempts timed from the actual send (service
+    /// time), while `latency` is timed from the iteration's intended start. Absent in
+    /// the closed model, where the two are the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<LatencyHistogram>,
 }
 
 impl StepMetrics {
@@ -78,6 +83,7 @@ impl StepMetrics {
             frames: 0,
             cancelled: 0,
             frames_dropped: 0,
+            service: None,
             latency: LatencyHistogram::default(),
             failures: BTreeMap::new(),
         }
@@ -105,6 +111,11 @@ impl StepMetrics {
         self.cancelled += other.cancelled;
         self.frames_dropped += other.frames_dropped;
         self.latency.merge(&other.latency);
+        if let Some(theirs) = &other.service {
+            self.service
+                .get_or_insert_with(LatencyHistogram::default)
+                .merge(theirs);
+        }
         for (label, failure) in &other.failures {
             self.failures
                 .entry(label.clone())
@@ -136,6 +147,33 @@ pub struct StageMetrics {
     pub ran_secs: f64,
     /// Per step name.
     pub steps: BTreeMap<String, StepMetrics>,
+    /// Open model: the stage's arrival rates and what became of its iterations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arrivals: Option<StageArrivals>,
+}
+
+/// An open-model stage's iterations: asked for, started, and dropped because no user was
+/// free in time. Delivered rate is `started / ran_secs`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StageArrivals {
+    /// Target rate at the stage's start (the previous stage's rate; 0 for the first), per
+    /// second.
+    pub start_rate: f64,
+    /// Target rate at the stage's end, per second.
+    pub end_rate: f64,
+    /// Iterations the plan asks of the stage: the integral of its rate.
+    pub planned: f64,
+    /// Iterations that started.
+    pub started: u64,
+    /// Iterations dropped: due while every user was busy, or too late to start.
+    pub dropped: u64,
+}
+
+impl StageArrivals {
+    /// The target rate over the whole stage, per second (the mean of its ramp).
+    pub fn target_rate(&self) -> f64 {
+        (self.start_rate + self.end_rate) / 2.0
+    }
 }
 
 /// One second of the run, for charts over time.

@@ -119,6 +119,7 @@ mod tests {
                 name: None,
                 users: 1,
                 duration: Duration::from_secs(10),
+                rate: None,
             }],
             &[
                 Scope::Http,
@@ -129,6 +130,7 @@ mod tests {
             latency: Some(Duration::from_millis(ms)),
             failure: None,
             frames: 0,
+            service: None,
         };
         recorder.record("list", StepKind::Http, sample(7));
         recorder.record("ws-ack", StepKind::WsReceive, sample(2));
@@ -137,6 +139,7 @@ mod tests {
             name: None,
             users: 1,
             duration: Duration::from_secs(10),
+            rate: None,
         }];
         let line = describe(&recorder.live(), &stages);
         assert!(

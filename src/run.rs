@@ -183,6 +183,7 @@ async fn measure(
             name: s.name.clone(),
             users: s.users,
             duration: s.duration,
+            rate: s.rate,
         })
         .collect();
     let started_at = chrono::Utc::now();

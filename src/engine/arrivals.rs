@@ -210,6 +210,29 @@ impl Slots {
         }
     }
 
+    /// Ends the plan at `now`: every slot due before it that no user took is dropped
+    /// and counted.
+    pub fn close(&self, now: Duration) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            let count = match &state.poisson {
+                Some((arrival, _)) => *arrival,
+                None => state.next as f64,
+            };
+            match self.schedule.time_of(count) {
+                Some(due) if due < now => {
+                    state.next += 1;
+                    if let Some((arrival, rng)) = &mut state.poisson {
+                        *arrival += exponential(rng);
+                    }
+                    let stage = self.schedule.stage_at(due);
+                    state.dropped[stage] += 1;
+                }
+                _ => return,
+            }
+        }
+    }
+
     /// Slots dropped so far, per stage.
     pub fn dropped(&self) -> Vec<u64> {
         let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
@@ -314,9 +337,13 @@ mod tests {
         assert_eq!(slots.taken(), 13);
         // A slot due within the bound still runs.
         assert_eq!(slots.take(secs(1.35)), Slot::Due(secs(1.3)));
+        // Closing the plan early drops what came due and was never taken.
+        slots.close(secs(1.55));
+        assert_eq!(slots.dropped(), vec![0, 10, 4]);
+        assert_eq!(slots.take(secs(1.5)), Slot::Due(secs(1.6)));
         // Past the plan: done, and the rest is dropped.
         assert_eq!(slots.take(secs(5.0)), Slot::Done);
-        assert_eq!(slots.dropped().iter().sum::<u64>(), 18);
+        assert_eq!(slots.dropped(), vec![0, 10, 7]);
         assert_eq!(slots.taken(), 20);
     }
 

@@ -1,7 +1,8 @@
 //! The engine: turns a checked scenario into Goose scenarios and runs them as a Goose
 //! test plan, every step recording into the shared [`Recorder`].
 //!
-//! - `plan`: stages after `--time-scale`, as Goose's test plan;
+//! - `plan`: stages after `--time-scale`, as Goose's test plan; `arrivals`, `open`: the
+//!   open model's clock and its users;
 //! - `address`: how step paths join the target; `session`: per-user variables and
 //!   WebSocket; `http`, `ws`: the step kinds;
 //! - `checks`: `expect`, `until`, `extract`; `redact`: credentials kept out of failures;
@@ -20,6 +21,7 @@ pub mod arrivals;
 pub mod checks;
 pub mod http;
 pub mod interrupt;
+pub mod open;
 pub mod plan;
 pub mod quiet;
 pub mod redact;
@@ -65,9 +67,15 @@ impl RunContext {
         failure
     }
 
-    /// Records one attempt of `step`, its failure detail redacted first.
-    pub fn record(&self, state: &UserState, step: &str, kind: StepKind, mut sample: Sample) {
+    /// Records one attempt of `step`, its failure detail redacted first. In the open
+    /// model the latency is timed from the intended start, and the time from the actual
+    /// send is kept as the service time.
+    pub fn record(&self, state: &mut UserState, step: &str, kind: StepKind, mut sample: Sample) {
         sample.failure = sample.failure.map(|f| self.redacted(state, f));
+        if let Some(lag) = state.intended_lag.take() {
+            sample.service = sample.latency;
+            sample.latency = sample.latency.map(|latency| latency + lag);
+        }
         self.recorder.record(step, kind, sample);
     }
 }
@@ -131,8 +139,13 @@ async fn attack(
     // computed and thrown away.
     config.no_metrics = true;
     let mut attack = GooseAttack::initialize_with_config(config)?;
-    for flow in &scenario.flows {
-        attack = attack.register_scenario(goose_scenario(flow, ctx)?);
+    let slots = scenario
+        .load
+        .open
+        .map(|open| open::flow_slots(&scenario.flows, stages, open.arrivals));
+    for (index, flow) in scenario.flows.iter().enumerate() {
+        let flow_slots = slots.as_ref().map(|all| all[index].clone());
+        attack = attack.register_scenario(goose_scenario(flow, ctx, flow_slots)?);
     }
     let test_plan = goose_test_plan(stages);
     log::debug!(
@@ -144,15 +157,24 @@ async fn attack(
         .set_default(GooseDefault::TestPlan, test_plan.as_str())?;
     let _gag = quiet::gag_stdout();
     attack.execute().await?;
+    if let Some(slots) = &slots {
+        let planned: Duration = stages.iter().map(|s| s.duration).sum();
+        let ran = ctx.started.get().map_or(Duration::ZERO, Instant::elapsed);
+        open::count_dropped(slots, ran.min(planned), ctx);
+    }
     Ok(())
 }
 
+/// The flow as a Goose scenario: in the closed model one transaction per step, with the
+/// think time as Goose's wait time; in the open model (`slots` given) one transaction that
+/// runs an iteration when its slot comes due.
 fn goose_scenario(
     flow: &Flow,
     ctx: &Arc<RunContext>,
+    slots: Option<Arc<arrivals::Slots>>,
 ) -> Result<goose::goose::Scenario, GooseError> {
     let mut scenario = goose::goose::Scenario::new(&flow.name).set_weight(flow.weight)?;
-    if let Some(think) = flow.think {
+    if let (Some(think), None) = (flow.think, &slots) {
         scenario = scenario.set_wait_time(think.min, think.max)?;
     }
     let setup: Arc<Vec<Step>> = Arc::new(flow.setup.clone());
@@ -172,7 +194,19 @@ fn goose_scenario(
     });
     scenario =
         scenario.register_transaction(Transaction::new(on_start).set_name("setup").set_on_start());
-    for (index, step) in flow.steps.iter().enumerate() {
+    let slots_absent = slots.is_none();
+    if let Some(slots) = slots {
+        let (ctx, flow) = (ctx.clone(), Arc::new(flow.clone()));
+        let function: TransactionFunction = Arc::new(move |user| {
+            let (ctx, flow, slots) = (ctx.clone(), flow.clone(), slots.clone());
+            Box::pin(async move {
+                open::iteration(user, &ctx, &flow, &slots).await;
+                Ok(())
+            })
+        });
+        scenario = scenario.register_transaction(Transaction::new(function).set_name("iteration"));
+    }
+    for (index, step) in flow.steps.iter().enumerate().filter(|_| slots_absent) {
         let (ctx, step) = (ctx.clone(), Arc::new(step.clone()));
         let name = step.name.clone();
         let function: TransactionFunction = Arc::new(move |user| {

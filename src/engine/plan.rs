@@ -6,7 +6,7 @@ use crate::scenario::Scenario;
 use std::time::Duration;
 
 /// One stage as it will run.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PlannedStage {
     /// The stage's name, if it has one.
     pub name: Option<String>,
@@ -14,6 +14,8 @@ pub struct PlannedStage {
     pub users: usize,
     /// Length after scaling and rounding to whole seconds.
     pub duration: Duration,
+    /// Open model: iterations per second at the end of the stage (never scaled).
+    pub rate: Option<f64>,
 }
 
 /// Scales each stage's duration by `scale` and rounds to whole seconds; a stage that
@@ -34,6 +36,7 @@ pub fn plan_stages(scenario: &Scenario, scale: f64) -> Vec<PlannedStage> {
                 name: stage.name.clone(),
                 users: stage.users,
                 duration: Duration::from_secs(seconds as u64),
+                rate: stage.rate,
             }
         })
         .collect()
@@ -43,6 +46,9 @@ pub fn plan_stages(scenario: &Scenario, scale: f64) -> Vec<PlannedStage> {
 /// last step has any, so a plan that does not end at 0 users gets a final `0,0s`: the
 /// users stop as soon as the last stage ends (Goose's own `--run-time` does the same).
 pub fn goose_test_plan(stages: &[PlannedStage]) -> String {
+    if stages.iter().any(|s| s.rate.is_some()) {
+        return open_test_plan(stages);
+    }
     let mut steps: Vec<String> = stages
         .iter()
         .map(|s| format!("{},{}s", s.users, s.duration.as_secs()))
@@ -51,6 +57,14 @@ pub fn goose_test_plan(stages: &[PlannedStage]) -> String {
         steps.push("0,0s".to_string());
     }
     steps.join(";")
+}
+
+/// The open model's Goose plan: every user (`max_users`, in each stage's `users`) starts
+/// at once and stays for the whole plan; the arrival clock, not Goose, sets the load.
+fn open_test_plan(stages: &[PlannedStage]) -> String {
+    let users = stages.iter().map(|s| s.users).max().unwrap_or(0);
+    let secs: u64 = stages.iter().map(|s| s.duration.as_secs()).sum();
+    format!("{users},0s;{users},{secs}s;0,0s")
 }
 
 #[cfg(test)]
@@ -66,6 +80,15 @@ mod tests {
         let secs: Vec<u64> = stages.iter().map(|s| s.duration.as_secs()).collect();
         assert_eq!(secs, vec![1, 6, 1]);
         assert_eq!(goose_test_plan(&stages), "5,1s;5,6s;0,1s");
+        let open: Vec<PlannedStage> = stages
+            .iter()
+            .map(|s| PlannedStage {
+                users: 40,
+                rate: Some(10.0),
+                ..s.clone()
+            })
+            .collect();
+        assert_eq!(goose_test_plan(&open), "40,0s;40,8s;0,0s");
         let held = &stages[..2];
         assert_eq!(
             goose_test_plan(held),

@@ -161,6 +161,10 @@ pub struct UserState {
     pub last_send: Option<Instant>,
     /// Credentials this user has sent or extracted, kept out of failure details.
     pub secrets: Secrets,
+    /// Open model: set before each step of an iteration to how late the step started
+    /// against its intended time (the iteration's lateness for its first step, zero
+    /// after), so its sample is timed from the intended start. Taken by the next record.
+    pub intended_lag: Option<std::time::Duration>,
 }
 
 /// Cloneable handle stored as Goose session data.

@@ -350,6 +350,7 @@ fn finish(ctx: &RunContext, name: &str, kind: StepKind, state: &mut UserState, d
         latency,
         failure: done.outcome.err(),
         frames: done.frames,
+        service: None,
     };
     ctx.record(state, name, kind, sample);
 }

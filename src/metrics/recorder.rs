@@ -49,7 +49,7 @@ pub struct LiveView {
 }
 
 /// A stage as planned (after `--time-scale`), for the recorder's stage clock.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StagePlan {
     /// The stage's `name:`, if it has one.
     pub name: Option<String>,
@@ -418,6 +418,7 @@ mod tests {
             latency: Some(Duration::from_millis(ms)),
             failure: None,
             frames: 0,
+            service: None,
         };
         recorder.record("get", StepKind::Http, ok(10));
         recorder.record(
@@ -427,6 +428,7 @@ mod tests {
                 latency: Some(Duration::from_micros(5)),
                 failure: Some(Failure::new(FailureKind::Status(500), "boom")),
                 frames: 0,
+                service: None,
             },
         );
         recorder.record("ack", StepKind::WsReceive, ok(2));

@@ -85,16 +85,19 @@ fn stages_keep_their_order_names_users_and_lengths() {
             Stage {
                 name: Some("warm".into()),
                 users: 10,
+                rate: None,
                 over: Duration::from_secs(30)
             },
             Stage {
                 name: None,
                 users: 10,
+                rate: None,
                 over: Duration::from_secs(60)
             },
             Stage {
                 name: Some("down".into()),
                 users: 0,
+                rate: None,
                 over: Duration::from_millis(500)
             },
         ]

@@ -72,6 +72,8 @@ mod tests {
             let err = parse_rate(bad).expect_err(bad);
             assert!(err.contains('`'), "{bad}: {err}");
         }
-        assert!(parse_rate("50/d").unwrap_err().contains("`/s`, `/m` or `/h`"));
+        assert!(parse_rate("50/d")
+            .unwrap_err()
+            .contains("`/s`, `/m` or `/h`"));
     }
 }

@@ -366,6 +366,7 @@ mod tests {
             latency: Some(Duration::from_millis(ms)),
             failure: None,
             frames: 0,
+            service: None,
         }
     }
 
@@ -374,6 +375,7 @@ mod tests {
             latency: Some(Duration::from_millis(ms)),
             failure: Some(Failure::new(FailureKind::Status(500), "boom")),
             frames: 0,
+            service: None,
         }
     }
 
@@ -423,6 +425,7 @@ mod tests {
                 name: Some(format!("s{}", i + 1)),
                 users: *u,
                 duration: Duration::from_secs(10),
+                rate: None,
             })
             .collect();
         Recorder::new(&plans, &[])

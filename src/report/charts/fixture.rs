@@ -75,6 +75,7 @@ pub fn sample_summary() -> RunSummary {
             duration_secs: *duration as f64,
             ran_secs: *duration as f64,
             steps: BTreeMap::new(),
+            arrivals: None,
         };
         for tick in 0..*duration {
             let progress = (tick + 1) as f64 / *duration as f64;

@@ -152,6 +152,7 @@ pub fn sample_summary() -> RunSummary {
             duration_secs: *duration,
             ran_secs: *duration,
             steps: steps(*scale, *errors),
+            arrivals: None,
         });
         start += duration;
     }

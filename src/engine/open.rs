@@ -1,0 +1,114 @@
+//! The open model on Goose: Goose starts `load.max_users` users up front and keeps them
+//! for the plan; each user, in a loop, takes the next due slot of its flow from the
+//! flow's [`Slots`], waits for the slot's time, and runs one iteration of the flow's
+//! steps. How many iterations start is set by the clock, not by how fast the target
+//! answers, so a slow target cannot slow the sending (no coordinated omission).
+//!
+//! Each flow gets the run's rate times its weight's share, and Goose gives it the same
+//! share of the users. The first step of an iteration is timed from the slot's intended
+//! time: a user that starts it late (every user was busy) adds that lateness to the
+//! latency, as wrk2 does. Later steps are timed from their own start, after the think
+//! time. Both figures are kept: latency (from the intended start, which budgets judge)
+//! and service time (from the actual send).
+
+use super::arrivals::{RateStage, Schedule, Slot, Slots, Spacing};
+use super::plan::PlannedStage;
+use super::session::session_of;
+use super::{run_step, Ran, RunContext};
+use crate::scenario::duration::ThinkTime;
+use crate::scenario::{Arrivals, Flow};
+use goose::prelude::GooseUser;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How long a user with no slot left waits before Goose asks it again, until the plan
+/// stops it.
+const IDLE: Duration = Duration::from_millis(50);
+
+/// The slots of every flow, in flow order.
+pub fn flow_slots(flows: &[Flow], stages: &[PlannedStage], arrivals: Arrivals) -> Vec<Arc<Slots>> {
+    let rate_stages: Vec<RateStage> = stages
+        .iter()
+        .map(|s| RateStage {
+            rate: s.rate.unwrap_or(0.0),
+            duration: s.duration,
+        })
+        .collect();
+    let total: usize = flows.iter().map(|f| f.weight).sum();
+    flows
+        .iter()
+        .enumerate()
+        .map(|(index, flow)| {
+            let share = flow.weight as f64 / total.max(1) as f64;
+            let spacing = match arrivals {
+                Arrivals::Even => Spacing::Even,
+                // Reproducible: the same scenario asks for the same arrivals.
+                Arrivals::Poisson => Spacing::Poisson(0x10ad_9a7e ^ index as u64),
+            };
+            Arc::new(Slots::new(Schedule::new(&rate_stages, share), spacing))
+        })
+        .collect()
+}
+
+/// One pass of Goose's transaction for an open-model user: take a slot, wait for it,
+/// run the iteration. With no slot left, idles until the plan ends.
+pub async fn iteration(user: &mut GooseUser, ctx: &RunContext, flow: &Flow, slots: &Slots) {
+    let Some(start) = ctx.started.get().copied() else {
+        tokio::time::sleep(IDLE).await;
+        return;
+    };
+    if ctx.stop.is_cancelled() {
+        return;
+    }
+    let due = match slots.take(start.elapsed()) {
+        Slot::Due(offset) => start + offset,
+        Slot::Done => {
+            tokio::select! {
+                () = tokio::time::sleep(IDLE) => {}
+                () = ctx.stop.cancelled() => {}
+            }
+            return;
+        }
+    };
+    tokio::select! {
+        () = tokio::time::sleep_until(due.into()) => {}
+        () = ctx.stop.cancelled() => return,
+    }
+    ctx.recorder.record_iteration();
+    for (index, step) in flow.steps.iter().enumerate() {
+        if index > 0 {
+            if let Some(think) = flow.think {
+                tokio::time::sleep(think_for(think)).await;
+            }
+        }
+        let lag = if index == 0 {
+            Instant::now().saturating_duration_since(due)
+        } else {
+            Duration::ZERO
+        };
+        session_of(user).0.lock().await.intended_lag = Some(lag);
+        let ran = run_step(user, ctx, step).await;
+        // A step that recorded nothing (cut off by the stop) leaves no lag behind.
+        session_of(user).0.lock().await.intended_lag = None;
+        if ran == Ran::Stopped {
+            return;
+        }
+    }
+}
+
+/// A think time drawn from its range.
+fn think_for(think: ThinkTime) -> Duration {
+    if think.max <= think.min {
+        return think.min;
+    }
+    rand::random_range(think.min..=think.max)
+}
+
+/// After the attack: counts the slots of every flow that came due before `now` (the
+/// plan's end, or the interrupt) and were never taken, against their stages.
+pub fn count_dropped(slots: &[Arc<Slots>], now: Duration, ctx: &RunContext) {
+    for flow_slots in slots {
+        flow_slots.close(now);
+        ctx.recorder.record_dropped(&flow_slots.dropped());
+    }
+}

@@ -8,7 +8,7 @@
 
 use super::budgets::Budget;
 use super::rule::{Measure, Rule, Scope};
-use super::verdict::{Capacity, Judgement, StageRef, StageVerdicts, Unit, Verdict};
+use super::verdict::{Capacity, Judgement, RateRange, StageRef, StageVerdicts, Unit, Verdict};
 use crate::metrics::snapshot::merge_scope;
 use crate::metrics::{RunMetrics, StageMetrics, StepMetrics};
 use std::collections::BTreeMap;
@@ -153,6 +153,10 @@ fn judge_stage(
         name: stage.name.clone(),
         start_users: stage.start_users,
         users: stage.users,
+        rates: stage.arrivals.as_ref().map(|a| RateRange {
+            start: a.start_rate,
+            end: a.end_rate,
+        }),
         requests_per_sec: completed as f64 / stage.ran_secs.max(1e-9),
         passed: verdicts.iter().all(|v| v.passed),
         verdicts,
@@ -163,14 +167,26 @@ fn judge_stage(
 /// The highest load among complete stages that met every budget applying to them, and
 /// the lowest load among those that broke one. Both claims are conservative: a stage
 /// held the load it kept throughout (the lower of its start and end users) and broke at
-/// no more than the most it reached (the higher).
+/// no more than the most it reached (the higher). In the open model the load is the
+/// target arrival rate, by the same rule.
 fn capacity(metrics: &RunMetrics, stages: &[StageVerdicts], verdicts: &[Verdict]) -> Capacity {
-    let kept = |s: &StageVerdicts| s.users.min(s.start_users);
-    let reached = |s: &StageVerdicts| s.users.max(s.start_users);
-    let reference = |s: &StageVerdicts, users: usize| StageRef {
+    let kept = |s: &StageVerdicts| match s.rates {
+        Some(r) => r.start.min(r.end),
+        None => s.users.min(s.start_users) as f64,
+    };
+    let reached = |s: &StageVerdicts| match s.rates {
+        Some(r) => r.start.max(r.end),
+        None => s.users.max(s.start_users) as f64,
+    };
+    let reference = |s: &StageVerdicts, load: f64| StageRef {
         stage: s.stage,
         name: s.name.clone(),
-        users,
+        users: if s.rates.is_some() {
+            s.users
+        } else {
+            load as usize
+        },
+        rate: s.rates.map(|_| load),
         requests_per_sec: s.requests_per_sec,
     };
     let duration = |s: &StageVerdicts| {
@@ -182,7 +198,7 @@ fn capacity(metrics: &RunMetrics, stages: &[StageVerdicts], verdicts: &[Verdict]
     };
     let complete = || stages.iter().filter(|s| s.complete);
     let mut held: Option<&StageVerdicts> = None;
-    for stage in complete().filter(|s| s.passed && kept(s) > 0) {
+    for stage in complete().filter(|s| s.passed && kept(s) > 0.0) {
         let better =
             held.is_none_or(|best| (kept(stage), duration(stage)) > (kept(best), duration(best)));
         if better {
@@ -452,6 +468,57 @@ mod tests {
         }
         metrics.duration_secs = metrics.stages.iter().map(|s| s.ran_secs).sum();
         metrics
+    }
+
+    /// An open-model run: stages at these target rates (all with 50 users) and p95s.
+    fn open_run_with(rates: &[f64], stage_ms: &[u64]) -> RunMetrics {
+        let plans: Vec<StagePlan> = rates
+            .iter()
+            .enumerate()
+            .map(|(i, rate)| StagePlan {
+                name: Some(format!("s{}", i + 1)),
+                users: 50,
+                duration: Duration::from_secs(10),
+                rate: Some(*rate),
+            })
+            .collect();
+        let mut metrics = Recorder::new(&plans, &[]).snapshot();
+        for (stage, ms) in metrics.stages.iter_mut().zip(stage_ms) {
+            let mut step = StepMetrics::new(StepKind::Http);
+            for _ in 0..100 {
+                step.count += 1;
+                step.latency.record(ms * 1_000);
+            }
+            stage.steps.insert("get".into(), step.clone());
+            stage.ran_secs = stage.duration_secs;
+            match metrics.steps.get_mut("get") {
+                Some(all) => all.merge(&step),
+                None => {
+                    metrics.steps.insert("get".into(), step);
+                }
+            }
+        }
+        metrics
+    }
+
+    #[test]
+    fn open_model_capacity_is_a_rate() {
+        // 0 → 100/s, hold 100/s, 100 → 300/s (breaks), hold 300/s (breaks).
+        let metrics = open_run_with(&[100.0, 100.0, 300.0, 300.0], &[5, 5, 250, 250]);
+        let judgement = judge(&[budget("p95 < 200ms", None)], &metrics, false);
+        let capacity = judgement.capacity.unwrap();
+        let held = capacity.held.unwrap();
+        assert_eq!(
+            (held.rate, held.stage),
+            (Some(100.0), 1),
+            "the ramp from 0 held 0/s"
+        );
+        let broke = capacity.broke.unwrap();
+        assert_eq!((broke.rate, broke.stage), (Some(300.0), 2));
+        assert_eq!(
+            broke.users, 50,
+            "users stay the users that carried the rate"
+        );
     }
 
     #[test]

@@ -12,4 +12,4 @@ pub mod verdict;
 
 pub use budgets::{load_budgets, Budget};
 pub use evaluate::{judge, series_scopes};
-pub use verdict::{Capacity, Judgement, StageRef, StageVerdicts, Unit, Verdict};
+pub use verdict::{Capacity, Judgement, RateRange, StageRef, StageVerdicts, Unit, Verdict};

@@ -64,6 +64,10 @@ pub struct StageVerdicts {
     pub start_users: usize,
     /// Users at the end of the stage.
     pub users: usize,
+    /// Open model: the stage's target arrival rates, which capacity counts instead of
+    /// users.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rates: Option<RateRange>,
     /// Steps completed per second during the part of the stage that ran.
     pub requests_per_sec: f64,
     /// Each budget that applies to the stage.
@@ -73,6 +77,16 @@ pub struct StageVerdicts {
     /// False when an interrupted run stopped inside this stage: its figures cover only
     /// part of it, and capacity does not count it.
     pub complete: bool,
+}
+
+/// An open-model stage's target arrival rate, ramping from `start` to `end` (iterations
+/// per second).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RateRange {
+    /// At the stage's start.
+    pub start: f64,
+    /// At the stage's end.
+    pub end: f64,
 }
 
 /// A stage as the capacity statement names it.
@@ -87,6 +101,10 @@ pub struct StageRef {
     /// to 0 users held 0, not 200); a stage that broke, with the most it reached, the
     /// higher (a ramp up from 120 to 240 that broke, broke at 240 at most).
     pub users: usize,
+    /// Open model: the arrival rate the statement credits the stage with (iterations per
+    /// second), by the same rule as `users`; capacity is then stated as a rate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate: Option<f64>,
     /// Steps completed per second during the stage.
     pub requests_per_sec: f64,
 }

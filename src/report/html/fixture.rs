@@ -223,6 +223,7 @@ pub fn sample_summary() -> RunSummary {
                 name: Some(name.to_string()),
                 start_users: *users,
                 users: *users,
+                rates: None,
                 requests_per_sec: stage_rps[i] * 10.0,
                 passed: verdicts.iter().all(|v| v.passed),
                 verdicts,
@@ -234,6 +235,7 @@ pub fn sample_summary() -> RunSummary {
         stage: s.stage,
         name: s.name.clone(),
         users: s.users,
+        rate: None,
         requests_per_sec: s.requests_per_sec,
     };
     let capacity = Capacity {

@@ -199,6 +199,28 @@ fn markdown(summary: &RunSummary) -> String {
     if let Some(capacity) = view.capacity_paragraph() {
         let _ = writeln!(md, "\n**Capacity:** {}", escape(&capacity));
     }
+    if !view.arrivals.is_empty() {
+        md.push_str("\n## Arrivals\n\n| stage | target | planned | started | delivered | dropped |\n| --- | ---: | ---: | ---: | ---: | ---: |\n");
+        for a in &view.arrivals {
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {} | {} | {} |",
+                escape(&a.stage),
+                a.target,
+                a.planned,
+                a.started,
+                a.delivered,
+                if a.has_drops {
+                    format!("**{}**", a.dropped)
+                } else {
+                    a.dropped.clone()
+                }
+            );
+        }
+    }
+    if let Some(note) = view.latency_note {
+        let _ = writeln!(md, "\n{}", escape(note));
+    }
     if !view.steps.rows.is_empty() {
         steps_section(&mut md, &view.steps);
     }

@@ -77,6 +77,16 @@ impl Terminal {
             };
             lines.extend(self.wrap(&text, "  ", "    "));
         }
+        if let Some(note) = view.latency_note {
+            lines.extend(self.wrap(note, "", "  "));
+        }
+        for a in &view.arrivals {
+            let text = format!(
+                "Arrivals in {}: {} asked, {} planned, {} started ({}), {} dropped",
+                a.stage, a.target, a.planned, a.started, a.delivered, a.dropped
+            );
+            lines.extend(self.wrap(&text, "", "  "));
+        }
         lines.extend(self.verdict_lines(&view));
         lines
     }

@@ -166,6 +166,31 @@ pub fn format_duration(secs: f64) -> String {
     }
 }
 
+/// An arrival rate: `50/s`, `2.5/s`, `0.03/s` (iterations started per second).
+pub fn format_arrival_rate(per_second: f64) -> String {
+    let text = if per_second >= 100.0 || per_second == per_second.round() {
+        format!("{per_second:.0}")
+    } else if per_second >= 1.0 {
+        format!("{per_second:.1}")
+    } else {
+        format!("{per_second:.2}")
+    };
+    format!("{text}/s")
+}
+
+/// An open-model stage's target rate: `200/s`, or `50/s→200/s` for a ramp.
+pub fn rate_range(start: f64, end: f64) -> String {
+    if start == end {
+        format_arrival_rate(end)
+    } else {
+        format!(
+            "{}→{}",
+            format_arrival_rate(start),
+            format_arrival_rate(end)
+        )
+    }
+}
+
 /// A stage's users: `240`, or `120→240` for a ramp, so a ramp is never mistaken for a
 /// stage that held its end load throughout.
 pub fn user_range(start: usize, end: usize) -> String {

@@ -8,14 +8,17 @@
 //! - `verdicts`: the headline, one row per budget, the capacity statement;
 //! - `steps`: per-step figures for the run and each stage, failures by kind;
 //! - `stages`: every budget judged on every stage;
-//! - `comparison`: the `--baseline` comparison.
+//! - `comparison`: the `--baseline` comparison;
+//! - `arrivals`: the open model's rates asked for, delivered and dropped.
 
+mod arrivals;
 mod comparison;
 pub mod format;
 mod stages;
 mod steps;
 mod verdicts;
 
+pub use arrivals::{arrival_rows, ArrivalRow, OPEN_MODEL_LATENCY};
 pub use comparison::{baseline_view, BaselineRow, BaselineView};
 pub use stages::{matrix, Matrix, MatrixCell, MatrixRow};
 pub use steps::{
@@ -49,6 +52,10 @@ pub struct RunView {
     pub stages: Vec<StageSection>,
     /// Failures by step and kind.
     pub failures: Vec<FailureRow>,
+    /// Open model: each stage's rates and iterations (empty in the closed model).
+    pub arrivals: Vec<ArrivalRow>,
+    /// Open model: what latency means here ([`OPEN_MODEL_LATENCY`]).
+    pub latency_note: Option<&'static str>,
 }
 
 impl RunView {
@@ -69,6 +76,13 @@ impl RunView {
             steps: step_table(summary),
             stages: stage_sections(summary),
             failures: failure_rows(summary),
+            arrivals: arrival_rows(summary),
+            latency_note: summary
+                .metrics
+                .stages
+                .iter()
+                .any(|s| s.arrivals.is_some())
+                .then_some(OPEN_MODEL_LATENCY),
         }
     }
 

@@ -1,7 +1,9 @@
 //! The per-stage part of the view: every budget judged on every stage (the matrix the
 //! capacity statement is read from).
 
-use super::format::{format_rate, measured_and_limit, stage_label, user_range, verdict_statement};
+use super::format::{
+    format_rate, measured_and_limit, rate_range, stage_label, user_range, verdict_statement,
+};
 use crate::slo::StageVerdicts;
 use crate::summary::RunSummary;
 
@@ -40,6 +42,8 @@ pub struct MatrixRow {
 /// Every budget judged on every stage.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Matrix {
+    /// The load column's heading: `Users`, or `Arrivals` in the open model.
+    pub load_header: &'static str,
     /// The rules, in the order first met.
     pub rules: Vec<String>,
     /// One row per stage.
@@ -64,15 +68,31 @@ pub fn matrix(summary: &RunSummary) -> Option<Matrix> {
         .iter()
         .map(|stage| matrix_row(stage, &rules))
         .collect();
-    Some(Matrix { rules, rows })
+    let load_header = if stages.iter().any(|s| s.rates.is_some()) {
+        "Arrivals"
+    } else {
+        "Users"
+    };
+    Some(Matrix {
+        load_header,
+        rules,
+        rows,
+    })
 }
 
 fn matrix_row(stage: &StageVerdicts, rules: &[String]) -> MatrixRow {
     let label = stage_label(stage.stage, stage.name.as_deref());
-    let users = user_range(stage.start_users, stage.users);
+    let users = match stage.rates {
+        Some(r) => rate_range(r.start, r.end),
+        None => user_range(stage.start_users, stage.users),
+    };
     let rps = format_rate(stage.requests_per_sec);
     let verdict = if stage.passed { "PASS" } else { "FAIL" };
-    let mut lines = vec![format!("{label} ({users} users, {rps} req/s): {verdict}")];
+    let load = match stage.rates {
+        Some(_) => format!("{users} arrivals"),
+        None => format!("{users} users"),
+    };
+    let mut lines = vec![format!("{label} ({load}, {rps} req/s): {verdict}")];
     lines.extend(stage.verdicts.iter().map(|v| {
         format!(
             "  {} {}: {}",

@@ -1,7 +1,9 @@
 //! The verdict part of the view: the headline (PASS or FAIL and why), one row per
 //! deciding budget, and the capacity statement, in the words every format uses.
 
-use super::format::{measured_and_limit, stage_label, stage_name, verdict_statement};
+use super::format::{
+    format_arrival_rate, measured_and_limit, stage_label, stage_name, verdict_statement,
+};
 use crate::slo::{Capacity, StageRef, Verdict};
 use crate::summary::RunSummary;
 
@@ -140,13 +142,20 @@ pub struct CapacityLine {
 /// every budget applying to its stage, the lowest that broke one and the rules it broke,
 /// rules that broke over the whole run only, and stages an interruption left unjudged.
 pub fn capacity_lines(summary: &RunSummary, capacity: &Capacity) -> Vec<CapacityLine> {
-    let stage = |s: &StageRef| {
-        format!(
+    let stage = |s: &StageRef| match s.rate {
+        Some(rate) => format!(
+            "an arrival rate of {} ({}, {} users, {:.1} req/s)",
+            format_arrival_rate(rate),
+            stage_label(s.stage, s.name.as_deref()),
+            s.users,
+            s.requests_per_sec
+        ),
+        None => format!(
             "{} users ({}, {:.1} req/s)",
             s.users,
             stage_label(s.stage, s.name.as_deref()),
             s.requests_per_sec
-        )
+        ),
     };
     let mut lines = Vec::new();
     let nothing_finished = capacity.held.is_none() && capacity.broke.is_none();

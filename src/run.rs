@@ -187,7 +187,11 @@ async fn measure(
         })
         .collect();
     let started_at = chrono::Utc::now();
-    let recorder = Arc::new(Recorder::new(&timings, &series_scopes(budgets)));
+    let mut recorder = Recorder::new(&timings, &series_scopes(budgets));
+    if scenario.load.open.is_some() {
+        recorder = recorder.started_by_the_engine();
+    }
+    let recorder = Arc::new(recorder);
     let progress = Progress::start(recorder.clone(), stages.clone());
     let outcome =
         engine::run_attack(scenario, &stages, target.url, recorder.clone(), secrets).await;

@@ -93,9 +93,11 @@ fn iterations_follow_the_clock_and_every_one_is_accounted_for() {
 fn a_stalled_target_shows_in_latency_from_the_intended_start() {
     let _heavy = one_heavy_run_at_a_time();
     let server = ServerProcess::start(&[]);
+    // 200 users launch in about 2 s, then the clock runs for 10 s; the stall falls in
+    // its middle.
     let (dir, path) = scenario_file(&scenario(
-        300,
-        "    - { rate: 50/s, over: 0s }\n    - { rate: 50/s, over: 6s }",
+        200,
+        "    - { rate: 50/s, over: 0s }\n    - { rate: 50/s, over: 10s }",
     ));
     let out_dir = dir.path().join("out");
     let child = spawn_loadgate(&[
@@ -107,7 +109,7 @@ fn a_stalled_target_shows_in_latency_from_the_intended_start() {
         out_dir.to_str().unwrap(),
     ]);
     let pid = server.child.id().to_string();
-    std::thread::sleep(Duration::from_secs(2));
+    std::thread::sleep(Duration::from_secs(6));
     let signal = |name: &str| {
         let status = std::process::Command::new("kill")
             .args([name, &pid])
@@ -130,8 +132,8 @@ fn a_stalled_target_shows_in_latency_from_the_intended_start() {
     let stages = arrivals(&summary);
     let total: u64 = stages.iter().map(|s| s.1 + s.2).sum();
     assert_eq!(
-        total, 300,
-        "the clock kept going through the stall: 50/s for 6 s"
+        total, 500,
+        "the clock kept going through the stall: 50/s for 10 s"
     );
 }
 

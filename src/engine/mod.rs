@@ -54,8 +54,11 @@ pub struct RunContext {
     pub secrets: Secrets,
     /// Fired when in-flight steps must give up (plan over or interrupted, plus grace).
     pub stop: StopSignal,
-    /// When the first user started: the plan's clock.
+    /// When the plan's clock started: the first user's start (closed model), or when
+    /// every user finished its setup (open model).
     pub started: Arc<OnceLock<Instant>>,
+    /// Open model: users whose setup has not finished yet; the clock starts at 0.
+    pub setup_pending: Option<std::sync::atomic::AtomicUsize>,
 }
 
 impl RunContext {
@@ -109,7 +112,8 @@ pub async fn run_attack(
     }
     let planned: Duration = stages.iter().map(|s| s.duration).sum();
     let started = Arc::new(OnceLock::new());
-    let (stop, supervisor) = stop::supervise(planned, stop::GRACE, started.clone());
+    let open_model = scenario.load.open.is_some();
+    let (stop, supervisor) = stop::supervise(planned, stop::GRACE, started.clone(), open_model);
     let host = address.http_base().to_string();
     let ctx = Arc::new(RunContext {
         recorder,
@@ -118,6 +122,10 @@ pub async fn run_attack(
         secrets,
         stop,
         started,
+        setup_pending: scenario
+            .load
+            .open
+            .map(|open| std::sync::atomic::AtomicUsize::new(open.max_users)),
     });
     let outcome = attack(scenario, stages, &host, &ctx).await;
     supervisor.abort();
@@ -182,13 +190,16 @@ fn goose_scenario(
     let on_start: TransactionFunction = Arc::new(move |user| {
         let (ctx, setup) = (start_ctx.clone(), setup.clone());
         Box::pin(async move {
-            ctx.started.get_or_init(Instant::now);
+            if ctx.setup_pending.is_none() {
+                ctx.started.get_or_init(Instant::now);
+            }
             ctx.recorder.user_started();
             for step in setup.iter() {
                 if run_step(user, &ctx, step).await == Ran::Stopped {
                     break;
                 }
             }
+            open::user_ready(&ctx);
             Ok(())
         })
     });

@@ -50,10 +50,34 @@ pub fn flow_slots(flows: &[Flow], stages: &[PlannedStage], arrivals: Arrivals) -
         .collect()
 }
 
+/// Notes that a user finished its setup; the last one starts the arrival clock (and the
+/// recorder's), so that setup never competes with the first stage's iterations.
+pub fn user_ready(ctx: &RunContext) {
+    let Some(pending) = &ctx.setup_pending else {
+        return;
+    };
+    let left = pending
+        .fetch_sub(1, std::sync::atomic::Ordering::SeqCst)
+        .saturating_sub(1);
+    if left == 0 {
+        start_clock(ctx);
+    }
+}
+
+/// Starts the arrival clock now (once).
+fn start_clock(ctx: &RunContext) {
+    let now = *ctx.started.get_or_init(Instant::now);
+    ctx.recorder.start_clock(now);
+}
+
 /// One pass of Goose's transaction for an open-model user: take a slot, wait for it,
 /// run the iteration. With no slot left, idles until the plan ends.
 pub async fn iteration(user: &mut GooseUser, ctx: &RunContext, flow: &Flow, slots: &Slots) {
     let Some(start) = ctx.started.get().copied() else {
+        // Waiting for the other users' setup; past the bound, start without them.
+        if ctx.recorder.elapsed_since_first_user() >= super::stop::SETUP_BOUND {
+            start_clock(ctx);
+        }
         tokio::time::sleep(IDLE).await;
         return;
     };

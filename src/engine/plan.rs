@@ -59,12 +59,20 @@ pub fn goose_test_plan(stages: &[PlannedStage]) -> String {
     steps.join(";")
 }
 
-/// The open model's Goose plan: every user (`max_users`, in each stage's `users`) starts
-/// at once and stays for the whole plan; the arrival clock, not Goose, sets the load.
+/// Users Goose launches per second in the open model: their setup (a login, say) must
+/// not arrive as one burst.
+const OPEN_LAUNCH_PER_SEC: usize = 100;
+
+/// The open model's Goose plan: the users (`max_users`, in each stage's `users`) are
+/// launched at [`OPEN_LAUNCH_PER_SEC`] and kept for the whole plan, with room for their
+/// setup (the arrival clock starts once every user is set up, and the engine ends
+/// Goose's plan when the arrival plan is over). The clock, not Goose, sets the load.
 fn open_test_plan(stages: &[PlannedStage]) -> String {
     let users = stages.iter().map(|s| s.users).max().unwrap_or(0);
     let secs: u64 = stages.iter().map(|s| s.duration.as_secs()).sum();
-    format!("{users},0s;{users},{secs}s;0,0s")
+    let launch = users.div_ceil(OPEN_LAUNCH_PER_SEC) as u64;
+    let room = super::stop::SETUP_BOUND.as_secs() + 10;
+    format!("{users},{launch}s;{users},{}s;0,0s", secs + room)
 }
 
 #[cfg(test)]
@@ -88,7 +96,7 @@ mod tests {
                 ..s.clone()
             })
             .collect();
-        assert_eq!(goose_test_plan(&open), "40,0s;40,8s;0,0s");
+        assert_eq!(goose_test_plan(&open), "40,1s;40,78s;0,0s");
         let held = &stages[..2];
         assert_eq!(
             goose_test_plan(held),

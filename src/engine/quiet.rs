@@ -9,8 +9,10 @@
 //! attack runs.
 
 /// The filter used when `RUST_LOG` is unset: warnings, but nothing from Goose, whose
-/// warnings repeat what loadgate reports in its own words.
-pub const DEFAULT_FILTER: &str = "warn,goose=off";
+/// warnings repeat what loadgate reports in its own words, and only errors from the SVG
+/// rasterizer (it warns about harmless details of our own charts, such as a bar too
+/// short to have a width).
+pub const DEFAULT_FILTER: &str = "warn,goose=off,usvg=error";
 
 /// Installs the process logger to stderr (once per process; later calls are no-ops).
 pub fn install_logger() {

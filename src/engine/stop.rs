@@ -15,6 +15,10 @@ use tokio::task::JoinHandle;
 /// How long in-flight steps may still run after the plan ends or an interrupt.
 pub const GRACE: Duration = Duration::from_secs(3);
 
+/// Open model: how long users' setup may hold the arrival clock back before it starts
+/// anyway (users still setting up then join late).
+pub const SETUP_BOUND: Duration = Duration::from_secs(60);
+
 /// How often the supervisor looks at the clock and the interrupt flag.
 const POLL: Duration = Duration::from_millis(100);
 
@@ -48,20 +52,31 @@ impl StopSignal {
 
 /// Starts the supervisor: it fires the signal `grace` (normally [`GRACE`]) after `planned`
 /// has passed since `started` (the first user's start; the supervisor's own start until
-/// then), or after an interrupt. Abort the handle when the attack returns.
+/// then, plus [`SETUP_BOUND`]), or after an interrupt. With `end_goose` (the open model,
+/// whose Goose plan holds its users past the arrival plan) it also ends Goose's plan
+/// when the arrival plan is over. Abort the handle when the attack returns.
 pub fn supervise(
     planned: Duration,
     grace: Duration,
     started: Arc<OnceLock<Instant>>,
+    end_goose: bool,
 ) -> (StopSignal, JoinHandle<()>) {
     let (tx, cancelled) = watch::channel(false);
     let launched = Instant::now();
     let handle = tokio::spawn(async move {
         loop {
-            let start = started.get().copied().unwrap_or(launched);
-            let plan_end = tokio::time::Instant::from_std(start) + planned;
+            let plan_end = match started.get() {
+                Some(start) => tokio::time::Instant::from_std(*start) + planned,
+                None => tokio::time::Instant::from_std(launched) + planned + SETUP_BOUND,
+            };
             let now = tokio::time::Instant::now();
-            if interrupt::was_interrupted() || now >= plan_end {
+            if interrupt::was_interrupted() {
+                break;
+            }
+            if now >= plan_end {
+                if end_goose {
+                    goose::trigger_killswitch("the arrival plan is over");
+                }
                 break;
             }
             tokio::time::sleep(POLL.min(plan_end - now)).await;
@@ -95,7 +110,7 @@ mod tests {
         let started = Arc::new(OnceLock::new());
         started.set(Instant::now()).unwrap();
         let grace = Duration::from_millis(50);
-        let (signal, handle) = supervise(Duration::from_millis(50), grace, started);
+        let (signal, handle) = supervise(Duration::from_millis(50), grace, started, false);
         tokio::time::timeout(Duration::from_secs(10), signal.cancelled())
             .await
             .expect("fires once the plan and the grace period are over");
@@ -106,7 +121,7 @@ mod tests {
     #[tokio::test]
     async fn does_not_fire_while_the_plan_runs() {
         let started = Arc::new(OnceLock::new());
-        let (signal, handle) = supervise(Duration::from_secs(3600), GRACE, started);
+        let (signal, handle) = supervise(Duration::from_secs(3600), GRACE, started, false);
         tokio::time::sleep(Duration::from_millis(200)).await;
         assert!(!signal.is_cancelled());
         handle.abort();

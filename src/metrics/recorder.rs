@@ -78,6 +78,11 @@ pub struct Recorder {
     /// Set when the first user starts: Goose builds every user's HTTP client before the
     /// test plan begins, and the stage clock must match the plan, not that set-up.
     start: OnceLock<Instant>,
+    /// Whether the first user's start starts the clock (the closed model), or
+    /// [`Recorder::start_clock`] does (the open model, once every user is set up).
+    starts_with_first_user: bool,
+    /// When the first user started.
+    first_user: OnceLock<Instant>,
     stage_ends: Vec<Duration>,
     series: Vec<Series>,
     state: Mutex<State>,
@@ -132,6 +137,8 @@ impl Recorder {
         };
         Recorder {
             start: OnceLock::new(),
+            starts_with_first_user: true,
+            first_user: OnceLock::new(),
             stage_ends,
             state: Mutex::new(State {
                 metrics,
@@ -141,6 +148,26 @@ impl Recorder {
             users: AtomicU64::new(0),
             ws_open: AtomicU64::new(0),
         }
+    }
+
+    /// For the open model: the clock waits for [`Recorder::start_clock`] instead of the
+    /// first user, so that users' setup is not counted against the first stage.
+    pub fn started_by_the_engine(mut self) -> Self {
+        self.starts_with_first_user = false;
+        self
+    }
+
+    /// Time since the first user started, whether or not the clock has started.
+    pub fn elapsed_since_first_user(&self) -> Duration {
+        self.first_user
+            .get()
+            .map(Instant::elapsed)
+            .unwrap_or_default()
+    }
+
+    /// Starts the run's clock now (once; later calls change nothing).
+    pub fn start_clock(&self, at: Instant) {
+        self.start.get_or_init(|| at);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -308,7 +335,10 @@ impl Recorder {
 
     /// A user began (its setup runs next).
     pub fn user_started(&self) {
-        self.start.get_or_init(Instant::now);
+        self.first_user.get_or_init(Instant::now);
+        if self.starts_with_first_user {
+            self.start.get_or_init(Instant::now);
+        }
         let now = self.users.fetch_add(1, Ordering::Relaxed) + 1;
         let mut state = self.lock();
         state.metrics.peak_users = state.metrics.peak_users.max(now);

@@ -164,4 +164,19 @@ fn too_few_users_drop_iterations_and_count_them() {
     assert_eq!(started + dropped, 150, "{}", text(&out));
     assert!(dropped >= 90, "dropped {dropped} of 150\n{}", text(&out));
     assert!(started >= 2, "the users did run: {started}");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a load that was not delivered fails the gate\n{}",
+        text(&out)
+    );
+    let check = summary
+        .judgement
+        .verdicts
+        .iter()
+        .find(|v| v.rule == "load delivered")
+        .expect("the built-in check is judged");
+    assert!(!check.passed);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("FAIL  load delivered"), "{stdout}");
 }

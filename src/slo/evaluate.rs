@@ -37,7 +37,7 @@ pub fn judge(budgets: &[Budget], metrics: &RunMetrics, interrupted: bool) -> Jud
         stage: None,
         partial: interrupted,
     };
-    let verdicts: Vec<Verdict> = budgets
+    let mut verdicts: Vec<Verdict> = budgets
         .iter()
         .map(|b| match b.stage {
             None => verdict(b, &whole),
@@ -50,6 +50,7 @@ pub fn judge(budgets: &[Budget], metrics: &RunMetrics, interrupted: bool) -> Jud
             },
         })
         .collect();
+    verdicts.extend(super::delivered::load_delivered(metrics));
     let mut stages = Vec::new();
     if metrics.stages.len() > 1 && !budgets.is_empty() {
         for stage in metrics.stages.iter().filter(|s| s.ran_secs > 0.0) {

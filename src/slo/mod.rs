@@ -2,10 +2,12 @@
 //! evaluation against a run's measurements, and the verdicts that decide the exit code.
 //!
 //! - `rule`: the syntax; `budgets`: the budgets file and inline rules, checked against
-//!   the scenario; `evaluate`: verdicts, stage verdicts and capacity; `verdict`: the
-//!   result types written to `summary.json`.
+//!   the scenario; `evaluate`: verdicts, stage verdicts and capacity; `delivered`: the
+//!   open model's built-in `load delivered` check; `verdict`: the result types written to
+//!   `summary.json`.
 
 pub mod budgets;
+pub mod delivered;
 pub mod evaluate;
 pub mod rule;
 pub mod verdict;

@@ -54,14 +54,7 @@ fn iterations_follow_the_clock_and_every_one_is_accounted_for() {
         "    - { rate: 40/s, over: 0s }\n    - { name: hold, rate: 40/s, over: 3s }\n    - { name: up, rate: 80/s, over: 2s }",
     ));
     let out_dir = dir.path().join("out");
-    let out = run_loadgate(&[
-        "run",
-        path.to_str().unwrap(),
-        "--target",
-        &server.url,
-        "--out",
-        out_dir.to_str().unwrap(),
-    ]);
+    let out = run_against(&path, &server.url, &out_dir);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let summary = read_summary(&out_dir);
     let stages = arrivals(&summary);
@@ -100,14 +93,7 @@ fn a_stalled_target_shows_in_latency_from_the_intended_start() {
         "    - { rate: 50/s, over: 0s }\n    - { rate: 50/s, over: 10s }",
     ));
     let out_dir = dir.path().join("out");
-    let child = spawn_loadgate(&[
-        "run",
-        path.to_str().unwrap(),
-        "--target",
-        &server.url,
-        "--out",
-        out_dir.to_str().unwrap(),
-    ]);
+    let child = spawn_run(&path, &server.url, &out_dir);
     let pid = server.child.id().to_string();
     std::thread::sleep(Duration::from_secs(6));
     let signal = |name: &str| {
@@ -150,14 +136,7 @@ fn too_few_users_drop_iterations_and_count_them() {
         "250ms",
     ));
     let out_dir = dir.path().join("out");
-    let out = run_loadgate(&[
-        "run",
-        path.to_str().unwrap(),
-        "--target",
-        &server.url,
-        "--out",
-        out_dir.to_str().unwrap(),
-    ]);
+    let out = run_against(&path, &server.url, &out_dir);
     let summary = read_summary(&out_dir);
     let stages = arrivals(&summary);
     let (started, dropped): (u64, u64) = stages.iter().fold((0, 0), |a, s| (a.0 + s.1, a.1 + s.2));

@@ -195,7 +195,7 @@ fn goose_scenario(
             }
             ctx.recorder.user_started();
             for step in setup.iter() {
-                if run_step(user, &ctx, step).await == Ran::Stopped {
+                if run_step(user, &ctx, step, None).await == Ran::Stopped {
                     break;
                 }
             }
@@ -223,7 +223,7 @@ fn goose_scenario(
         let function: TransactionFunction = Arc::new(move |user| {
             let (ctx, step) = (ctx.clone(), step.clone());
             Box::pin(async move {
-                run_step(user, &ctx, &step).await;
+                run_step(user, &ctx, &step, None).await;
                 Ok(())
             })
         });
@@ -255,14 +255,22 @@ enum Ran {
 }
 
 /// Runs one step, racing the run's stop signal: a step still in flight when it fires is
-/// recorded as cancelled; a step that would start after it is not run at all.
-async fn run_step(user: &mut GooseUser, ctx: &RunContext, step: &Step) -> Ran {
+/// recorded as cancelled; a step that would start after it is not run at all. `lag`
+/// (open model) is how late the step started against its intended time: its sample is
+/// timed from then.
+async fn run_step(
+    user: &mut GooseUser,
+    ctx: &RunContext,
+    step: &Step,
+    lag: Option<Duration>,
+) -> Ran {
     if ctx.stop.is_cancelled() {
         return Ran::Stopped;
     }
     let session = session_of(user);
     let mut state = session.0.lock().await;
     let state = &mut *state;
+    state.intended_lag = lag;
     let action = async {
         match &step.action {
             Action::Http(http_step) => http::run(user, ctx, &step.name, http_step, state).await,
@@ -277,6 +285,8 @@ async fn run_step(user: &mut GooseUser, ctx: &RunContext, step: &Step) -> Ran {
         () = action => true,
         () = ctx.stop.cancelled() => false,
     };
+    // A step cut off before it recorded leaves no lag for whatever records next.
+    state.intended_lag = None;
     if finished {
         return Ran::Finished;
     }

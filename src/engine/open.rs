@@ -13,7 +13,6 @@
 
 use super::arrivals::{RateStage, Schedule, Slot, Slots, Spacing};
 use super::plan::PlannedStage;
-use super::session::session_of;
 use super::{run_step, Ran, RunContext};
 use crate::scenario::duration::ThinkTime;
 use crate::scenario::{Arrivals, Flow};
@@ -110,11 +109,7 @@ pub async fn iteration(user: &mut GooseUser, ctx: &RunContext, flow: &Flow, slot
         } else {
             Duration::ZERO
         };
-        session_of(user).0.lock().await.intended_lag = Some(lag);
-        let ran = run_step(user, ctx, step).await;
-        // A step that recorded nothing (cut off by the stop) leaves no lag behind.
-        session_of(user).0.lock().await.intended_lag = None;
-        if ran == Ran::Stopped {
+        if run_step(user, ctx, step, Some(lag)).await == Ran::Stopped {
             return;
         }
     }

@@ -450,7 +450,26 @@ mod tests {
 
     /// A run whose stages carried these loads and these p95s (one step, `http`).
     fn run_with(users: &[usize], stage_ms: &[u64]) -> RunMetrics {
-        let recorder = staged(users);
+        filled(staged(users), stage_ms)
+    }
+
+    /// An open-model run: stages at these target rates (all with 50 users) and p95s.
+    fn open_run_with(rates: &[f64], stage_ms: &[u64]) -> RunMetrics {
+        let plans: Vec<StagePlan> = rates
+            .iter()
+            .enumerate()
+            .map(|(i, rate)| StagePlan {
+                name: Some(format!("s{}", i + 1)),
+                users: 50,
+                duration: Duration::from_secs(10),
+                rate: Some(*rate),
+            })
+            .collect();
+        filled(Recorder::new(&plans, &[]), stage_ms)
+    }
+
+    /// The recorder's stages, each run to its end with 100 `get` samples at its p95.
+    fn filled(recorder: Recorder, stage_ms: &[u64]) -> RunMetrics {
         let mut metrics = recorder.snapshot();
         for (stage, ms) in metrics.stages.iter_mut().zip(stage_ms) {
             let mut step = StepMetrics::new(StepKind::Http);
@@ -468,37 +487,6 @@ mod tests {
             }
         }
         metrics.duration_secs = metrics.stages.iter().map(|s| s.ran_secs).sum();
-        metrics
-    }
-
-    /// An open-model run: stages at these target rates (all with 50 users) and p95s.
-    fn open_run_with(rates: &[f64], stage_ms: &[u64]) -> RunMetrics {
-        let plans: Vec<StagePlan> = rates
-            .iter()
-            .enumerate()
-            .map(|(i, rate)| StagePlan {
-                name: Some(format!("s{}", i + 1)),
-                users: 50,
-                duration: Duration::from_secs(10),
-                rate: Some(*rate),
-            })
-            .collect();
-        let mut metrics = Recorder::new(&plans, &[]).snapshot();
-        for (stage, ms) in metrics.stages.iter_mut().zip(stage_ms) {
-            let mut step = StepMetrics::new(StepKind::Http);
-            for _ in 0..100 {
-                step.count += 1;
-                step.latency.record(ms * 1_000);
-            }
-            stage.steps.insert("get".into(), step.clone());
-            stage.ran_secs = stage.duration_secs;
-            match metrics.steps.get_mut("get") {
-                Some(all) => all.merge(&step),
-                None => {
-                    metrics.steps.insert("get".into(), step);
-                }
-            }
-        }
         metrics
     }
 

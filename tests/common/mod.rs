@@ -57,6 +57,23 @@ pub fn finish_within(mut child: Child, deadline: std::time::Duration) -> Output 
     }
 }
 
+/// Starts `loadgate run SCENARIO --target URL --out DIR` in the background.
+pub fn spawn_run(scenario: &Path, target: &str, out: &Path) -> Child {
+    spawn_loadgate(&[
+        "run",
+        scenario.to_str().expect("utf-8 path"),
+        "--target",
+        target,
+        "--out",
+        out.to_str().expect("utf-8 path"),
+    ])
+}
+
+/// Runs `loadgate run SCENARIO --target URL --out DIR` to its end.
+pub fn run_against(scenario: &Path, target: &str, out: &Path) -> Output {
+    finish_within(spawn_run(scenario, target, out), RUN_DEADLINE)
+}
+
 /// Starts loadgate in the background with its output captured.
 pub fn spawn_loadgate(args: &[&str]) -> Child {
     loadgate()

@@ -192,3 +192,6 @@ pub fn add_up(runs: &[ShardRun]) -> Result<RunSummary, String> {
         }),
     })
 }
+
+#[cfg(test)]
+mod tests;

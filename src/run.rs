@@ -68,8 +68,10 @@ pub async fn run(args: &RunArgs) -> Result<Exit, AppError> {
     let base_url = target.base_url();
     let shown_target = target.display();
     eprintln!(
-        "loadgate: running `{}` against {}{}",
+        "loadgate: running `{}`{} against {}{}",
         scenario.name,
+        args.shard
+            .map_or(String::new(), |shard| format!(" (shard {shard})")),
         shown_target,
         if matches!(target, target::Target::Embedded(_)) {
             " (bundled reference server)"
@@ -161,10 +163,12 @@ fn shard_of(
     let part = scenario
         .for_shard(shard)
         .map_err(|e| AppError::Flag(format!("--shard {shard}: {e}")))?;
-    let scenario_sha256 = fingerprint(&scenario.source, scenario.slo_file.as_deref())
-        .map_err(|source| AppError::Io {
-            path: scenario.source.clone(),
-            source,
+    let scenario_sha256 =
+        fingerprint(&scenario.source, scenario.slo_file.as_deref()).map_err(|source| {
+            AppError::Io {
+                path: scenario.source.clone(),
+                source,
+            }
         })?;
     let record = ShardRecord {
         index: shard.index,
@@ -184,7 +188,8 @@ fn shard_of(
 /// When the run's stage clock started, in UTC with milliseconds: now, less the time
 /// measured.
 fn clock_started_at(summary: &RunSummary) -> String {
-    let measured = chrono::TimeDelta::milliseconds((summary.metrics.duration_secs * 1000.0).round() as i64);
+    let measured =
+        chrono::TimeDelta::milliseconds((summary.metrics.duration_secs * 1000.0).round() as i64);
     (chrono::Utc::now() - measured).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
@@ -217,9 +222,9 @@ pub fn exit_for(summary: &RunSummary) -> Exit {
             Some(StopSignalKind::Terminate) => Exit::Terminated,
             _ => Exit::Interrupted,
         }
-    } else if summary.shard.is_some() {
-        Exit::Passed
-    } else if summary.judgement.passed() && summary.comparison.as_ref().is_none_or(|c| c.passed()) {
+    } else if summary.shard.is_some()
+        || (summary.judgement.passed() && summary.comparison.as_ref().is_none_or(|c| c.passed()))
+    {
         Exit::Passed
     } else {
         Exit::Failed
@@ -313,6 +318,8 @@ async fn measure(
 /// `reports/<scenario>-<UTC timestamp>`, with `-shard-I-of-N` for a shard.
 fn default_out_dir(scenario: &Scenario, shard: Option<Shard>) -> PathBuf {
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
-    let suffix = shard.map_or(String::new(), |s| format!("-shard-{}-of-{}", s.index, s.count));
+    let suffix = shard.map_or(String::new(), |s| {
+        format!("-shard-{}-of-{}", s.index, s.count)
+    });
     Path::new("reports").join(format!("{}-{stamp}{suffix}", scenario.name))
 }

@@ -88,8 +88,9 @@ fn shell_arguments(container: &Yaml, env: &[(&str, &str)]) -> Vec<String> {
 #[test]
 fn ci_has_kubernetes_validate() {
     if std::env::var_os("CI").is_some() {
+        let installed = cfg!(kubernetes_validate_present);
         assert!(
-            cfg!(kubernetes_validate_present),
+            installed,
             "CI is set but kubernetes-validate is not on the PATH: `pip install kubernetes-validate` (.ci/run does)"
         );
     }
@@ -118,8 +119,12 @@ fn the_manifests_validate_against_the_kubernetes_schemas_offline() {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
-        let passed = String::from_utf8_lossy(&out.stdout).matches(" passed ").count()
-            + String::from_utf8_lossy(&out.stderr).matches(" passed ").count();
+        let passed = String::from_utf8_lossy(&out.stdout)
+            .matches(" passed ")
+            .count()
+            + String::from_utf8_lossy(&out.stderr)
+                .matches(" passed ")
+                .count();
         assert!(passed >= files.len(), "every resource was checked: {out:?}");
     }
     // And the tool does refuse a wrong manifest.
@@ -245,7 +250,8 @@ fn the_dockerfile_is_a_multi_stage_release_build_into_a_slim_non_root_image() {
         .map(|v| v.trim_matches('"').to_string())
         .expect("rust-version");
     assert!(
-        froms[0].starts_with(&format!("FROM rust:{rust_version}-")) && froms[0].ends_with(" AS build"),
+        froms[0].starts_with(&format!("FROM rust:{rust_version}-"))
+            && froms[0].ends_with(" AS build"),
         "{}",
         froms[0]
     );
@@ -272,7 +278,10 @@ fn the_dockerfile_is_a_multi_stage_release_build_into_a_slim_non_root_image() {
         .iter()
         .find_map(|l| l.strip_prefix("USER "))
         .expect("a USER");
-    assert!(!user.starts_with('0') && !user.starts_with("root"), "{user}");
+    assert!(
+        !user.starts_with('0') && !user.starts_with("root"),
+        "{user}"
+    );
     assert_eq!(lines.last(), Some(&r#"CMD ["--help"]"#));
     assert!(lines.contains(&r#"ENTRYPOINT ["loadgate"]"#));
     // The build context leaves out build output (gigabytes).
@@ -282,11 +291,7 @@ fn the_dockerfile_is_a_multi_stage_release_build_into_a_slim_non_root_image() {
 #[test]
 fn the_github_actions_example_runs_every_shard_then_merges() {
     let workflow = &documents("deploy/github/loadgate-shards.yml")[0];
-    let shards: usize = workflow["env"]["SHARDS"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let shards: usize = workflow["env"]["SHARDS"].as_str().unwrap().parse().unwrap();
     let matrix: Vec<i64> = workflow["jobs"]["shard"]["strategy"]["matrix"]["shard"]
         .as_vec()
         .unwrap()

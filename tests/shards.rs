@@ -137,10 +137,7 @@ fn three_shards_merge_into_exactly_the_whole_run() {
         assert!(!ws.passed, "one shard alone holds 1 WebSocket, not 3");
     }
     let merged_dir = dir.path().join("merged");
-    let out = merge(
-        &[&folders[2], &folders[0], &folders[1]],
-        &merged_dir,
-    );
+    let out = merge(&[&folders[2], &folders[0], &folders[1]], &merged_dir);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("merged 3 shards"), "{}", text(&out));
@@ -202,12 +199,21 @@ fn three_shards_merge_into_exactly_the_whole_run() {
         }
         assert_eq!(metrics.latency.count(), sum.count(), "{step}");
         for p in [50.0, 95.0, 99.0, 100.0] {
-            assert_eq!(metrics.latency.percentile(p), sum.percentile(p), "{step} p{p}");
+            assert_eq!(
+                metrics.latency.percentile(p),
+                sum.percentile(p),
+                "{step} p{p}"
+            );
         }
     }
     let mut http = LatencyHistogram::default();
     for shard in &shards {
-        for step in shard.metrics.steps.values().filter(|s| !s.kind.is_websocket()) {
+        for step in shard
+            .metrics
+            .steps
+            .values()
+            .filter(|s| !s.kind.is_websocket())
+        {
             http.merge(&step.latency);
         }
     }
@@ -273,13 +279,15 @@ fn user_numbers_never_collide_across_shards() {
     let notes = seen.clone();
     let app = axum::Router::new().route(
         "/login/{user}",
-        axum::routing::get(move |axum::extract::Path(user): axum::extract::Path<String>| {
-            let notes = notes.clone();
-            async move {
-                notes.lock().unwrap().push(user);
-                "ok"
-            }
-        }),
+        axum::routing::get(
+            move |axum::extract::Path(user): axum::extract::Path<String>| {
+                let notes = notes.clone();
+                async move {
+                    notes.lock().unwrap().push(user);
+                    "ok"
+                }
+            },
+        ),
     );
     let (url, _server) = serve_on_loopback(app);
     // 5 users, down to 2, up to 5 again: 8 users launched in all, over 3 shards.

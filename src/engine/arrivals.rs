@@ -403,20 +403,29 @@ mod tests {
 
     #[test]
     fn shards_partition_the_whole_schedule_exactly() {
-        let plan = [stage(7.0, 0.0), stage(7.0, 1.3), stage(23.0, 2.1), stage(0.0, 1.7)];
+        let plan = [
+            stage(7.0, 0.0),
+            stage(7.0, 1.3),
+            stage(23.0, 2.1),
+            stage(0.0, 1.7),
+        ];
         for spacing in [Spacing::Even, Spacing::Poisson(11)] {
             let whole = all_due(&Slots::new(Schedule::new(&plan, 1.0), spacing));
             assert!(whole.len() > 40, "{}", whole.len());
             for count in [1, 2, 3, 7] {
                 let mut union: Vec<(Duration, usize)> = Vec::new();
                 for position in 0..count {
-                    let slots = Slots::new(Schedule::new(&plan, 1.0), spacing)
-                        .partitioned(position, count);
+                    let slots =
+                        Slots::new(Schedule::new(&plan, 1.0), spacing).partitioned(position, count);
                     let own = all_due(&slots);
                     assert_eq!(slots.taken(), own.len() as u64);
                     // Shard `position` runs slots position, position + count, …
-                    let expected: Vec<Duration> =
-                        whole.iter().copied().skip(position).step_by(count).collect();
+                    let expected: Vec<Duration> = whole
+                        .iter()
+                        .copied()
+                        .skip(position)
+                        .step_by(count)
+                        .collect();
                     assert_eq!(own, expected, "{spacing:?}, {position}/{count}");
                     union.extend(own.into_iter().map(|at| (at, position)));
                 }

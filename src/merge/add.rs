@@ -45,9 +45,7 @@ pub fn add_metrics(runs: &[ShardRun], offsets: &[u64], plan: &WholePlan) -> RunM
     let (mut users_peaks, mut ws_peaks) = (0, 0);
     for (run, &offset) in runs.iter().zip(offsets) {
         let shard = &run.summary.metrics;
-        whole.duration_secs = whole
-            .duration_secs
-            .max(offset as f64 + shard.duration_secs);
+        whole.duration_secs = whole.duration_secs.max(offset as f64 + shard.duration_secs);
         add_steps(&mut whole.steps, &shard.steps);
         for stage in &shard.stages {
             let Some(mine) = whole.stages.get_mut(stage.index) else {

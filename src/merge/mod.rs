@@ -82,13 +82,11 @@ pub fn merge(args: &MergeArgs) -> Result<Exit, AppError> {
         summary.scenario.name,
         args.out.display()
     );
-    Ok(
-        if summary.judgement.passed() && interrupted.is_empty() {
-            Exit::Passed
-        } else {
-            Exit::Failed
-        },
-    )
+    Ok(if summary.judgement.passed() && interrupted.is_empty() {
+        Exit::Passed
+    } else {
+        Exit::Failed
+    })
 }
 
 /// The whole run's summary from its checked, sorted shards.
@@ -183,8 +181,7 @@ pub fn add_up(runs: &[ShardRun]) -> Result<RunSummary, String> {
                 .map(|(run, (start, offset))| MergedShard {
                     index: run.record().index,
                     folder: run.folder.display().to_string(),
-                    clock_started_at: start
-                        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                    clock_started_at: start.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
                     offset_secs: *offset,
                     interrupted: run.summary.interrupted,
                 })

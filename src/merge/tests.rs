@@ -101,7 +101,10 @@ fn shards_add_up_exactly_on_wall_clock_time() {
     }
     assert_eq!(merged.judgement.verdicts[0].rule, "error_rate < 50%");
     assert!(merged.shard.is_none());
-    assert_eq!(merged.settings.stages[0].users, 3 * runs[0].summary.settings.stages[0].users);
+    assert_eq!(
+        merged.settings.stages[0].users,
+        3 * runs[0].summary.settings.stages[0].users
+    );
 }
 
 fn refusal(mut runs: Vec<ShardRun>) -> String {
@@ -115,7 +118,10 @@ fn a_missing_or_repeated_shard_is_named() {
     let err = refusal(vec![shard(2, 4, 0)]);
     assert!(err.contains("shard 1/4, 3/4, 4/4 are missing"), "{err}");
     let err = refusal(vec![shard(1, 2, 0), shard(2, 2, 0), shard(2, 2, 0)]);
-    assert!(err.contains("shard-2 and shard-2 are both shard 2/2"), "{err}");
+    assert!(
+        err.contains("shard-2 and shard-2 are both shard 2/2"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -132,7 +138,10 @@ fn shards_of_another_version_scenario_or_plan_are_refused() {
     assert!(lines[1].contains("ran a different scenario than shard-1 (shard 1/2)"));
     assert!(lines[2].contains("stage 2 is"), "{err}");
     let err = refusal(vec![shard(1, 2, 0), shard(2, 3, 0)]);
-    assert!(err.contains("one of 3 shards, but shard-1 (shard 1/2) is one of 2"), "{err}");
+    assert!(
+        err.contains("one of 3 shards, but shard-1 (shard 1/2) is one of 2"),
+        "{err}"
+    );
     let mut plain = shard(2, 2, 0);
     plain.summary.shard = None;
     let err = refusal(vec![shard(1, 2, 0), plain]);

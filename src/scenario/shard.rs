@@ -173,13 +173,7 @@ mod tests {
 
     #[test]
     fn reads_i_of_n_counted_from_one() {
-        assert_eq!(
-            Shard::parse("2/3"),
-            Ok(Shard {
-                index: 2,
-                count: 3
-            })
-        );
+        assert_eq!(Shard::parse("2/3"), Ok(Shard { index: 2, count: 3 }));
         assert_eq!(Shard::parse(" 1/1 ").unwrap().to_string(), "1/1");
         for bad in [
             "0/3", "4/3", "3", "/3", "1/", "1/0", "-1/3", "a/3", "1.5/3", "1/99999",
@@ -242,10 +236,17 @@ mod tests {
         let parts: Vec<Scenario> = (1..=3)
             .map(|index| whole.for_shard(Shard { index, count: 3 }).unwrap())
             .collect();
-        let max: Vec<usize> = parts.iter().map(|p| p.load.open.unwrap().max_users).collect();
+        let max: Vec<usize> = parts
+            .iter()
+            .map(|p| p.load.open.unwrap().max_users)
+            .collect();
         assert_eq!(max, [4, 3, 3]);
         assert_eq!(parts[1].load.stages[0].users, 3);
-        assert_eq!(parts[2].load.stages[1].rate, Some(7.0), "the engine partitions slots");
+        assert_eq!(
+            parts[2].load.stages[1].rate,
+            Some(7.0),
+            "the engine partitions slots"
+        );
         let offsets: Vec<usize> = parts.iter().map(|p| p.shard.unwrap().user_offset).collect();
         assert_eq!(offsets, [0, 4, 7]);
     }
@@ -254,9 +255,7 @@ mod tests {
     fn a_shard_too_small_for_every_flow_is_refused() {
         let whole = scenario("  stages:\n    - { users: 5, over: 10s }\n", 2);
         assert!(whole.for_shard(Shard { index: 1, count: 2 }).is_ok());
-        let err = whole
-            .for_shard(Shard { index: 1, count: 3 })
-            .unwrap_err();
+        let err = whole.for_shard(Shard { index: 1, count: 3 }).unwrap_err();
         assert!(err.contains("at most 2 shards"), "{err}");
     }
 }

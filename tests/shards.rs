@@ -150,6 +150,10 @@ fn three_shards_merge_into_exactly_the_whole_run() {
     ] {
         assert!(merged_dir.join(file).is_file(), "{file}");
     }
+    let html = std::fs::read_to_string(merged_dir.join("report.html")).unwrap();
+    assert!(html.contains("merged from 3 shards"));
+    let html = std::fs::read_to_string(folders[1].join("report.html")).unwrap();
+    assert!(html.contains("shard 2 of 3"));
     let merged = read_summary(&merged_dir);
     assert!(merged.judgement.passed(), "{:?}", merged.judgement.verdicts);
     assert_eq!(merged.metrics.peak_ws_connections, 3);

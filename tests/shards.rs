@@ -273,6 +273,13 @@ fn three_shards_merge_into_exactly_the_whole_run() {
         "{}",
         text(&out)
     );
+    let out = merge(&[&folders[0], &folders[1], &folders[2]], &folders[1]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("that is shard 2's folder"),
+        "{}",
+        text(&out)
+    );
     assert!(!refused.exists(), "a refused merge writes nothing");
 }
 

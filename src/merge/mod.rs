@@ -43,6 +43,13 @@ pub fn merge(args: &MergeArgs) -> Result<Exit, AppError> {
         })
         .collect::<Result<Vec<_>, _>>()?;
     check::check_together(&mut runs).map_err(AppError::Input)?;
+    if let Some(run) = runs.iter().find(|run| same_folder(&run.folder, &args.out)) {
+        return Err(AppError::Input(format!(
+            "--out {}: that is shard {}'s folder; write the merged run to a folder of its own",
+            args.out.display(),
+            run.record().index
+        )));
+    }
     let summary = add_up(&runs).map_err(AppError::Input)?;
     if let Err(source) = check_writable(&args.out) {
         return Err(AppError::OutDir {
@@ -87,6 +94,19 @@ pub fn merge(args: &MergeArgs) -> Result<Exit, AppError> {
     } else {
         Exit::Failed
     })
+}
+
+/// Whether `shard` (a run folder or its summary.json) is the folder `out`.
+fn same_folder(shard: &std::path::Path, out: &std::path::Path) -> bool {
+    let folder = if shard.is_dir() {
+        shard
+    } else {
+        shard.parent().unwrap_or(shard)
+    };
+    match (folder.canonicalize(), out.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }
 
 /// The whole run's summary from its checked, sorted shards.

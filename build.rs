@@ -1,7 +1,9 @@
-//! Build script: only tells the browser test (`tests/browser.rs`) whether Debian's
-//! Chromium is installed, as the `chromium_present` cfg. Cargo cannot skip a test at
-//! run time, so without a browser the test is compiled `#[ignore]`d with a reason and
-//! the test runner counts it as ignored rather than passed. Nothing else is built here.
+//! Build script: only tells two tests whether the tools they drive are installed:
+//! Debian's Chromium for the browser test (`tests/browser.rs`, the `chromium_present`
+//! cfg) and `kubernetes-validate` for the manifest test (`tests/deploy.rs`, the
+//! `kubernetes_validate_present` cfg). Cargo cannot skip a test at run time, so without
+//! the tool the test is compiled `#[ignore]`d with a reason and the test runner counts
+//! it as ignored rather than passed. Nothing else is built here.
 
 use std::path::Path;
 
@@ -16,4 +18,18 @@ fn main() {
     if Path::new(CHROMIUM).exists() {
         println!("cargo::rustc-cfg=chromium_present");
     }
+    println!("cargo::rustc-check-cfg=cfg(kubernetes_validate_present)");
+    println!("cargo::rerun-if-env-changed=PATH");
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let mut found = false;
+    for dir in std::env::split_paths(&path).filter(|dir| dir.is_dir()) {
+        println!("cargo::rerun-if-changed={}", dir.display());
+        found |= dir.join(KUBERNETES_VALIDATE).is_file();
+    }
+    if found {
+        println!("cargo::rustc-cfg=kubernetes_validate_present");
+    }
 }
+
+/// The command `pip install kubernetes-validate` puts on the PATH.
+const KUBERNETES_VALIDATE: &str = "kubernetes-validate";

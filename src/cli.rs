@@ -31,6 +31,10 @@ pub enum Command {
         /// The run folder (or its summary.json).
         dir: PathBuf,
     },
+    /// Add up the run folders of a split run's shards (`run --shard I/N`) into one run
+    /// folder, judged on the whole.
+    #[command(after_help = exit_codes_help())]
+    Merge(MergeArgs),
     /// Compare a run with a baseline (summary.json files or run folders); exit 1 on a
     /// regression.
     #[command(after_help = exit_codes_help())]
@@ -115,6 +119,24 @@ pub struct RunArgs {
     /// How much worse than the baseline counts as a regression.
     #[command(flatten)]
     pub tolerance: ToleranceArgs,
+    /// Run only shard I of N (counted from 1, e.g. 2/3) of the scenario: its share of
+    /// each stage's users, or of the arrivals and max_users; `loadgate merge` adds the N
+    /// run folders up and judges the budgets on the whole. A shard's exit code does not
+    /// depend on its budgets.
+    #[arg(long, value_name = "I/N", value_parser = crate::scenario::shard::Shard::parse)]
+    pub shard: Option<crate::scenario::shard::Shard>,
+}
+
+/// Options of `loadgate merge`.
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// The shards' run folders (or their summary.json files), one per shard, in any
+    /// order.
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// Folder for the merged run's files.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 /// Largest `--time-scale`: a 90 s scenario then plans two and a half hours.

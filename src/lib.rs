@@ -7,7 +7,8 @@
 //! # Layout
 //!
 //! - [`cli`]: clap definitions; [`exit`]: exit codes and the top-level error;
-//! - [`run`], [`validate`], [`rerender`]: the subcommands' pipelines;
+//! - [`run`], [`validate`], [`rerender`], [`merge`]: the subcommands' pipelines;
+//!   [`shard`]: what a shard of a split run records for merging;
 //! - [`compare`]: baseline comparison that tells regressions from noise (statistics
 //!   only); [`baseline`]: the `compare` subcommand and `--baseline` glue;
 //! - [`scenario`]: the YAML format, checked into a [`scenario::Scenario`] with
@@ -24,12 +25,14 @@ pub mod cli;
 pub mod compare;
 pub mod engine;
 pub mod exit;
+pub mod merge;
 pub mod metrics;
 pub mod progress;
 pub mod report;
 pub mod rerender;
 pub mod run;
 pub mod scenario;
+pub mod shard;
 pub mod slo;
 pub mod summary;
 pub mod target;

@@ -32,6 +32,7 @@ async fn dispatch(cli: Cli) -> Result<Exit, AppError> {
         Command::Run(args) => loadgate::run::run(&args).await,
         Command::Validate { file } => loadgate::validate::validate(&file),
         Command::Report { dir } => loadgate::rerender::rerender(&dir),
+        Command::Merge(args) => loadgate::merge::merge(&args),
         Command::Compare {
             baseline,
             json,

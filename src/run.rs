@@ -15,7 +15,9 @@ use crate::exit::{AppError, Exit};
 use crate::metrics::{Recorder, StagePlan};
 use crate::report::terminal::Terminal;
 use crate::report::{comparison, write_run_folder};
+use crate::scenario::shard::Shard;
 use crate::scenario::{load_scenario, Scenario};
+use crate::shard::{fingerprint, BudgetRecord, ShardRecord, WholePlan};
 use crate::slo::{judge, load_budgets, series_scopes, Budget};
 use crate::summary::{
     FlowSetting, RunSettings, RunSummary, ScenarioInfo, StageSetting, SCHEMA_VERSION,
@@ -43,6 +45,9 @@ pub async fn run(args: &RunArgs) -> Result<Exit, AppError> {
         .into_inner()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     let budgets = load_budgets(&scenario)?;
+    let (part, shard) = shard_of(&scenario, &budgets, args)?;
+    let whole = scenario;
+    let scenario = part.as_ref().unwrap_or(&whole);
     let tolerance = Tolerance::try_from(&args.tolerance)?;
     let baseline = args.baseline.as_deref().map(read_run).transpose()?;
     if let Some(url) = &args.target {
@@ -52,7 +57,7 @@ pub async fn run(args: &RunArgs) -> Result<Exit, AppError> {
     let out_dir = args
         .out
         .clone()
-        .unwrap_or_else(|| default_out_dir(&scenario));
+        .unwrap_or_else(|| default_out_dir(scenario, args.shard));
     if let Err(source) = check_writable(&out_dir) {
         target.stop().await;
         return Err(AppError::OutDir {
@@ -63,8 +68,10 @@ pub async fn run(args: &RunArgs) -> Result<Exit, AppError> {
     let base_url = target.base_url();
     let shown_target = target.display();
     eprintln!(
-        "loadgate: running `{}` against {}{}",
+        "loadgate: running `{}`{} against {}{}",
         scenario.name,
+        args.shard
+            .map_or(String::new(), |shard| format!(" (shard {shard})")),
         shown_target,
         if matches!(target, target::Target::Embedded(_)) {
             " (bundled reference server)"
@@ -73,7 +80,7 @@ pub async fn run(args: &RunArgs) -> Result<Exit, AppError> {
         }
     );
     let summary = measure(
-        &scenario,
+        scenario,
         &budgets,
         args,
         Endpoint {
@@ -83,7 +90,14 @@ pub async fn run(args: &RunArgs) -> Result<Exit, AppError> {
         },
         secrets,
     )
-    .await;
+    .await
+    .map(|mut summary| {
+        summary.shard = shard.map(|record| ShardRecord {
+            clock_started_at: clock_started_at(&summary),
+            ..record
+        });
+        summary
+    });
     target.stop().await;
     let mut summary = summary?;
     if let Some(baseline) = &baseline {
@@ -119,8 +133,64 @@ pub async fn run(args: &RunArgs) -> Result<Exit, AppError> {
             by.name()
         );
     }
+    if let Some(shard) = &summary.shard {
+        println!(
+            "shard {}/{}: the verdicts above judge this shard's share only and do not set its exit code; `loadgate merge` judges the budgets on the whole run",
+            shard.index, shard.count
+        );
+    }
     println!("run files: {}", out_dir.display());
     Ok(exit_for(&summary))
+}
+
+/// With `--shard`: this shard's part of `scenario`, and the record its summary.json
+/// will carry (its clock start filled in after the run). Checked before any load is
+/// sent: a shard too small for the scenario, or `--baseline` (compare the merged run
+/// instead), is bad input.
+fn shard_of(
+    scenario: &Scenario,
+    budgets: &[Budget],
+    args: &RunArgs,
+) -> Result<(Option<Scenario>, Option<ShardRecord>), AppError> {
+    let Some(shard) = args.shard else {
+        return Ok((None, None));
+    };
+    if args.baseline.is_some() {
+        return Err(AppError::Flag(
+            "--baseline cannot be used with --shard: a shard runs only part of the load; merge the shards, then compare the merged run (`loadgate compare BASELINE MERGED`)".into(),
+        ));
+    }
+    let part = scenario
+        .for_shard(shard)
+        .map_err(|e| AppError::Flag(format!("--shard {shard}: {e}")))?;
+    let scenario_sha256 =
+        fingerprint(&scenario.source, scenario.slo_file.as_deref()).map_err(|source| {
+            AppError::Io {
+                path: scenario.source.clone(),
+                source,
+            }
+        })?;
+    let record = ShardRecord {
+        index: shard.index,
+        count: shard.count,
+        scenario_sha256,
+        plan: WholePlan::of(
+            scenario,
+            &plan::plan_stages(scenario, args.time_scale),
+            args.time_scale,
+        ),
+        budgets: budgets.iter().map(BudgetRecord::of).collect(),
+        clock_started_at: String::new(),
+    };
+    Ok((Some(part), Some(record)))
+}
+
+/// When the run's stage clock started, in UTC with milliseconds: now, less the time
+/// measured.
+fn clock_started_at(summary: &RunSummary) -> String {
+    let measured =
+        chrono::TimeDelta::milliseconds((summary.metrics.duration_secs * 1000.0).round() as i64);
+    (chrono::Utc::now() - measured).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// Creates `dir` and writes and removes a probe file in it, so that a folder that cannot
@@ -144,14 +214,17 @@ pub fn keep_summary(summary: &RunSummary) -> std::io::Result<PathBuf> {
 }
 
 /// 130 after Ctrl-C, 143 after SIGTERM; otherwise 1 if any budget (or the baseline
-/// comparison) failed, 0 if all passed.
+/// comparison) failed, 0 if all passed. A shard exits 0 whatever its budgets: it ran
+/// only part of the load, and `loadgate merge` judges the whole.
 pub fn exit_for(summary: &RunSummary) -> Exit {
     if summary.interrupted {
         match interrupt::stopped_by() {
             Some(StopSignalKind::Terminate) => Exit::Terminated,
             _ => Exit::Interrupted,
         }
-    } else if summary.judgement.passed() && summary.comparison.as_ref().is_none_or(|c| c.passed()) {
+    } else if summary.shard.is_some()
+        || (summary.judgement.passed() && summary.comparison.as_ref().is_none_or(|c| c.passed()))
+    {
         Exit::Passed
     } else {
         Exit::Failed
@@ -177,13 +250,15 @@ async fn measure(
     secrets: Secrets,
 ) -> Result<RunSummary, AppError> {
     let stages = plan::plan_stages(scenario, args.time_scale);
+    // A shard runs every N-th slot of the whole arrival plan: its share of the rate.
+    let rate_share = scenario.shard.map_or(1.0, |part| part.count as f64);
     let timings: Vec<StagePlan> = stages
         .iter()
         .map(|s| StagePlan {
             name: s.name.clone(),
             users: s.users,
             duration: s.duration,
-            rate: s.rate,
+            rate: s.rate.map(|rate| rate / rate_share),
         })
         .collect();
     let started_at = chrono::Utc::now();
@@ -235,11 +310,16 @@ async fn measure(
         metrics,
         judgement,
         comparison: None,
+        shard: None,
+        merged: None,
     })
 }
 
-/// `reports/<scenario>-<UTC timestamp>`.
-fn default_out_dir(scenario: &Scenario) -> PathBuf {
+/// `reports/<scenario>-<UTC timestamp>`, with `-shard-I-of-N` for a shard.
+fn default_out_dir(scenario: &Scenario, shard: Option<Shard>) -> PathBuf {
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
-    Path::new("reports").join(format!("{}-{stamp}", scenario.name))
+    let suffix = shard.map_or(String::new(), |s| {
+        format!("-shard-{}-of-{}", s.index, s.count)
+    });
+    Path::new("reports").join(format!("{}-{stamp}{suffix}", scenario.name))
 }

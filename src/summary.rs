@@ -32,6 +32,13 @@ pub struct RunSummary {
     /// The comparison with `--baseline`, when one was given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comparison: Option<crate::compare::Comparison>,
+    /// Set when this run was one shard of a split run (`--shard I/N`): its identity and
+    /// what `loadgate merge` needs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<crate::shard::ShardRecord>,
+    /// Set when this run was added up from shards by `loadgate merge`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged: Option<crate::shard::MergeRecord>,
 }
 
 /// Why a summary.json cannot be used.

@@ -7,6 +7,10 @@
 //! reaches the `k`-th arrival of a unit-rate Poisson process (`arrivals: poisson`), which
 //! is the same process with exponential gaps, stretched to the ramping rate.
 //!
+//! A shard of a run split across processes (`--shard I/N`) computes the same whole
+//! schedule, seeded Poisson draws included, and owns only slots `k·N + I − 1`: the N
+//! shards' slots partition the whole plan's exactly.
+//!
 //! [`Slots`] hands the due times out in order to whichever user asks first. A slot that a
 //! user takes later than [`LATE_BOUND`] after its due time is dropped and counted against
 //! the stage it was due in: no user was free in time, and an iteration that starts late
@@ -157,8 +161,11 @@ pub struct Slots {
 
 #[derive(Debug)]
 struct SlotState {
-    /// Index of the next slot.
+    /// Index of the next slot in the whole schedule (one of this shard's).
     next: u64,
+    /// Which slots are this process's: every `step`-th from `first`.
+    first: u64,
+    step: u64,
     /// For Poisson spacing: the arrival count of the next slot, and the generator.
     poisson: Option<(f64, StdRng)>,
     dropped: Vec<u64>,
@@ -179,9 +186,24 @@ impl Slots {
             schedule,
             state: Mutex::new(SlotState {
                 next: 0,
+                first: 0,
+                step: 1,
                 poisson,
                 dropped: vec![0; stages],
             }),
+        }
+    }
+
+    /// Keeps only the slots of shard `position` (0-based) of `count`: slots
+    /// `k·count + position` of the whole schedule.
+    pub fn partitioned(self, position: usize, count: usize) -> Self {
+        let mut state = self.state.into_inner().unwrap_or_else(|p| p.into_inner());
+        state.first = position as u64;
+        state.step = count.max(1) as u64;
+        state.skip(state.first);
+        Slots {
+            schedule: self.schedule,
+            state: Mutex::new(state),
         }
     }
 
@@ -198,10 +220,8 @@ impl Slots {
             let Some(due) = self.schedule.time_of(count) else {
                 return Slot::Done;
             };
-            state.next += 1;
-            if let Some((arrival, rng)) = &mut state.poisson {
-                *arrival += exponential(rng);
-            }
+            let step = state.step;
+            state.skip(step);
             if due + LATE_BOUND >= now {
                 return Slot::Due(due);
             }
@@ -221,10 +241,8 @@ impl Slots {
             };
             match self.schedule.time_of(count) {
                 Some(due) if due < now => {
-                    state.next += 1;
-                    if let Some((arrival, rng)) = &mut state.poisson {
-                        *arrival += exponential(rng);
-                    }
+                    let step = state.step;
+                    state.skip(step);
                     let stage = self.schedule.stage_at(due);
                     state.dropped[stage] += 1;
                 }
@@ -239,10 +257,22 @@ impl Slots {
         state.dropped.clone()
     }
 
-    /// Slots handed out or dropped so far.
+    /// This process's slots handed out or dropped so far.
     pub fn taken(&self) -> u64 {
         let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        state.next
+        (state.next - state.first) / state.step
+    }
+}
+
+impl SlotState {
+    /// Moves `slots` slots on in the whole schedule (drawing the Poisson gaps passed).
+    fn skip(&mut self, slots: u64) {
+        self.next += slots;
+        if let Some((arrival, rng)) = &mut self.poisson {
+            for _ in 0..slots {
+                *arrival += exponential(rng);
+            }
+        }
     }
 }
 
@@ -369,6 +399,55 @@ mod tests {
         // The same seed gives the same arrivals.
         let again = Schedule::new(&[stage(200.0, 0.0), stage(200.0, 50.0)], 1.0);
         assert_eq!(all_due(&Slots::new(again, Spacing::Poisson(7))), due);
+    }
+
+    #[test]
+    fn shards_partition_the_whole_schedule_exactly() {
+        let plan = [
+            stage(7.0, 0.0),
+            stage(7.0, 1.3),
+            stage(23.0, 2.1),
+            stage(0.0, 1.7),
+        ];
+        for spacing in [Spacing::Even, Spacing::Poisson(11)] {
+            let whole = all_due(&Slots::new(Schedule::new(&plan, 1.0), spacing));
+            assert!(whole.len() > 40, "{}", whole.len());
+            for count in [1, 2, 3, 7] {
+                let mut union: Vec<(Duration, usize)> = Vec::new();
+                for position in 0..count {
+                    let slots =
+                        Slots::new(Schedule::new(&plan, 1.0), spacing).partitioned(position, count);
+                    let own = all_due(&slots);
+                    assert_eq!(slots.taken(), own.len() as u64);
+                    // Shard `position` runs slots position, position + count, …
+                    let expected: Vec<Duration> = whole
+                        .iter()
+                        .copied()
+                        .skip(position)
+                        .step_by(count)
+                        .collect();
+                    assert_eq!(own, expected, "{spacing:?}, {position}/{count}");
+                    union.extend(own.into_iter().map(|at| (at, position)));
+                }
+                union.sort();
+                let times: Vec<Duration> = union.iter().map(|(at, _)| *at).collect();
+                assert_eq!(times, whole, "{spacing:?}: {count} shards give the whole");
+            }
+        }
+    }
+
+    #[test]
+    fn a_shard_drops_and_closes_only_its_own_slots() {
+        let plan = [stage(10.0, 0.0), stage(10.0, 1.0), stage(10.0, 1.0)];
+        let slots = Slots::new(Schedule::new(&plan, 1.0), Spacing::Even).partitioned(1, 2);
+        // Its slots are due at 0.1, 0.3, … 1.9 s; asking at 1.25 s drops 0.1 … 0.9 and 1.1.
+        assert_eq!(slots.take(secs(1.25)), Slot::Due(secs(1.3)));
+        assert_eq!(slots.dropped(), vec![0, 5, 1]);
+        slots.close(secs(1.8));
+        assert_eq!(slots.dropped(), vec![0, 5, 3]);
+        assert_eq!(slots.take(secs(1.8)), Slot::Due(secs(1.9)));
+        assert_eq!(slots.take(secs(1.8)), Slot::Done);
+        assert_eq!(slots.taken(), 10);
     }
 
     #[test]

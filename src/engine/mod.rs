@@ -59,6 +59,8 @@ pub struct RunContext {
     pub started: Arc<OnceLock<Instant>>,
     /// Open model: users whose setup has not finished yet; the clock starts at 0.
     pub setup_pending: Option<std::sync::atomic::AtomicUsize>,
+    /// `${user}` of this process's first user: 1, or past the earlier shards' users.
+    pub first_user: usize,
 }
 
 impl RunContext {
@@ -126,6 +128,7 @@ pub async fn run_attack(
             .load
             .open
             .map(|open| std::sync::atomic::AtomicUsize::new(open.max_users)),
+        first_user: 1 + scenario.shard.map_or(0, |part| part.user_offset),
     });
     let outcome = attack(scenario, stages, &host, &ctx).await;
     supervisor.abort();
@@ -150,7 +153,7 @@ async fn attack(
     let slots = scenario
         .load
         .open
-        .map(|open| open::flow_slots(&scenario.flows, stages, open.arrivals));
+        .map(|open| open::flow_slots(&scenario.flows, stages, open.arrivals, scenario.shard));
     for (index, flow) in scenario.flows.iter().enumerate() {
         let flow_slots = slots.as_ref().map(|all| all[index].clone());
         attack = attack.register_scenario(goose_scenario(flow, ctx, flow_slots)?);
@@ -237,7 +240,7 @@ fn goose_scenario(
     let on_stop: TransactionFunction = Arc::new(move |user| {
         let ctx = stop_ctx.clone();
         Box::pin(async move {
-            let session = session_of(user);
+            let session = session_of(user, ctx.first_user);
             let mut state = session.0.lock().await;
             ws::close_quietly(&ctx, &mut state).await;
             ctx.recorder.user_stopped();
@@ -267,7 +270,7 @@ async fn run_step(
     if ctx.stop.is_cancelled() {
         return Ran::Stopped;
     }
-    let session = session_of(user);
+    let session = session_of(user, ctx.first_user);
     let mut state = session.0.lock().await;
     let state = &mut *state;
     state.intended_lag = lag;

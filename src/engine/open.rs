@@ -15,6 +15,7 @@ use super::arrivals::{RateStage, Schedule, Slot, Slots, Spacing};
 use super::plan::PlannedStage;
 use super::{run_step, Ran, RunContext};
 use crate::scenario::duration::ThinkTime;
+use crate::scenario::shard::ShardPart;
 use crate::scenario::{Arrivals, Flow};
 use goose::prelude::GooseUser;
 use std::sync::Arc;
@@ -24,8 +25,14 @@ use std::time::{Duration, Instant};
 /// stops it.
 const IDLE: Duration = Duration::from_millis(50);
 
-/// The slots of every flow, in flow order.
-pub fn flow_slots(flows: &[Flow], stages: &[PlannedStage], arrivals: Arrivals) -> Vec<Arc<Slots>> {
+/// The slots of every flow, in flow order; a shard's (`shard` given) are its own share of
+/// the whole schedule.
+pub fn flow_slots(
+    flows: &[Flow],
+    stages: &[PlannedStage],
+    arrivals: Arrivals,
+    shard: Option<ShardPart>,
+) -> Vec<Arc<Slots>> {
     let rate_stages: Vec<RateStage> = stages
         .iter()
         .map(|s| RateStage {
@@ -44,7 +51,11 @@ pub fn flow_slots(flows: &[Flow], stages: &[PlannedStage], arrivals: Arrivals) -
                 // Reproducible: the same scenario asks for the same arrivals.
                 Arrivals::Poisson => Spacing::Poisson(0x10ad_9a7e ^ index as u64),
             };
-            Arc::new(Slots::new(Schedule::new(&rate_stages, share), spacing))
+            let slots = Slots::new(Schedule::new(&rate_stages, share), spacing);
+            Arc::new(match shard {
+                Some(part) => slots.partitioned(part.position, part.count),
+                None => slots,
+            })
         })
         .collect()
 }

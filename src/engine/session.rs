@@ -171,14 +171,15 @@ pub struct UserState {
 #[derive(Clone, Default)]
 pub struct SessionHandle(pub Arc<Mutex<UserState>>);
 
-/// The user's state handle, created on first use with `${user}` = Goose's index + 1.
-pub fn session_of(user: &mut GooseUser) -> SessionHandle {
+/// The user's state handle, created on first use with `${user}` = Goose's index +
+/// `first_user` (1, or past the users of the shards before this one).
+pub fn session_of(user: &mut GooseUser, first_user: usize) -> SessionHandle {
     if let Some(handle) = user.get_session_data::<SessionHandle>() {
         return handle.clone();
     }
     let state = UserState {
         vars: Vars {
-            user: user.weighted_users_index + 1,
+            user: user.weighted_users_index + first_user,
             ..Default::default()
         },
         ..Default::default()

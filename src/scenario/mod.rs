@@ -8,7 +8,8 @@
 //!   print;
 //! - `source`: what text may reach the parser (size, file type, encoding, characters);
 //!   `tree`: the YAML tree, built without recursion, with a depth limit and one document;
-//! - `names`: what names may hold; `http_values`: header names and values, JSON pointers.
+//! - `names`: what names may hold; `http_values`: header names and values, JSON pointers;
+//! - `shard`: one shard's part of a scenario split across processes (`--shard I/N`).
 
 pub mod diagnostic;
 pub mod duration;
@@ -21,6 +22,7 @@ mod parse_tests;
 pub mod rate;
 pub mod reader;
 pub mod rules;
+pub mod shard;
 pub mod source;
 pub mod template;
 pub mod tree;

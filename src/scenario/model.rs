@@ -28,6 +28,9 @@ pub struct Scenario {
     pub load: Load,
     /// What users do; users are split across flows by weight.
     pub flows: Vec<Flow>,
+    /// Set when this process runs one shard of the scenario (`--shard`); `None` runs
+    /// the whole.
+    pub shard: Option<super::shard::ShardPart>,
 }
 
 /// Load as a sequence of stages, run as a Goose test plan.

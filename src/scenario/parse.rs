@@ -140,6 +140,7 @@ fn read_scenario(r: &mut Reader, tree: &Node) -> Option<Scenario> {
         timeout,
         load: load?,
         flows: flows?,
+        shard: None,
     })
 }
 

@@ -184,6 +184,8 @@ pub fn sample_summary() -> RunSummary {
         metrics,
         judgement,
         comparison: None,
+        shard: None,
+        merged: None,
     }
 }
 

@@ -102,6 +102,20 @@ fn chart_view(chart: &Chart) -> ChartView {
     }
 }
 
+/// For a shard or a merged run, which part of a split run it is.
+fn split_run(summary: &RunSummary) -> Option<String> {
+    if let Some(shard) = &summary.shard {
+        return Some(format!(
+            "shard {} of {}: this shard's share of the load, judged alone; `loadgate merge` judges the whole run",
+            shard.index, shard.count
+        ));
+    }
+    summary
+        .merged
+        .as_ref()
+        .map(|merged| format!("merged from {} shards", merged.count))
+}
+
 fn settings(summary: &RunSummary) -> Vec<Setting> {
     let s = &summary.settings;
     let m = &summary.metrics;
@@ -139,6 +153,12 @@ fn settings(summary: &RunSummary) -> Vec<Setting> {
             value: m.peak_users.to_string(),
         },
     ];
+    if let Some(value) = split_run(summary) {
+        list.push(Setting {
+            name: "Split run",
+            value,
+        });
+    }
     if m.peak_ws_connections > 0 {
         list.push(Setting {
             name: "Peak WebSockets",

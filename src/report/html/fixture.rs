@@ -135,6 +135,7 @@ pub fn sample_summary() -> RunSummary {
         series: vec![],
         peak_ws_connections: 100,
         peak_users: 100,
+        generator: None,
     };
     let plan = [
         ("warmup", 10, 30.0, 1, 0),

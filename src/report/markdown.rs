@@ -350,8 +350,12 @@ mod tests {
 
     #[test]
     fn hostile_text_cannot_render_html_or_break_rows() {
-        let md = render(&hostile_summary());
+        let md = render(&crate::report::html::fixture::with_generator(
+            hostile_summary(),
+            true,
+        ));
         assert!(!md.contains("<script"), "raw <script in summary.md:\n{md}");
+        assert!(md.contains("### Generator"), "{md}");
         assert!(md.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
         // Every table row keeps exactly its columns: no unescaped pipe slipped in.
         let mut expected = 0;
@@ -360,6 +364,8 @@ mod tests {
                 expected = 5;
             } else if line.starts_with("### Steps") {
                 expected = 8;
+            } else if line.starts_with("### Generator") {
+                expected = 7;
             } else if line.starts_with('|') {
                 assert_eq!(
                     unescaped_pipes(line),

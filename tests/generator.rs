@@ -145,7 +145,10 @@ fn a_healthy_closed_run_passes_and_keeps_the_generator_figures() {
     if generator.cpu_measured {
         let cpu = hold.cpu.expect("a 4 s stage holds CPU samples");
         assert!(cpu.seconds >= 2, "{cpu:?}");
-        assert!((0.0..=1.0).contains(&cpu.mean) && cpu.peak >= cpu.mean, "{cpu:?}");
+        assert!(
+            (0.0..=1.0).contains(&cpu.mean) && cpu.peak >= cpu.mean,
+            "{cpu:?}"
+        );
     }
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("lag p99"), "{stdout}");
@@ -156,7 +159,10 @@ fn a_healthy_closed_run_passes_and_keeps_the_generator_figures() {
     assert!(read("report.html").contains("<section id=\"generator\">"));
     assert!(read("junit.xml").contains("generator.timer_lag_p99"));
     let json = read("summary.json");
-    assert!(json.contains("\"generator\""), "summary.json keeps the figures");
+    assert!(
+        json.contains("\"generator\""),
+        "summary.json keeps the figures"
+    );
 }
 
 #[test]

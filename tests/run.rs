@@ -118,7 +118,11 @@ fn check_shipped_scenario(name: &str, target: Option<&str>) {
         .generator
         .as_ref()
         .unwrap_or_else(|| panic!("{name}: the generator's figures are kept"));
-    assert_eq!(generator.stages.len(), summary.metrics.stages.len(), "{name}");
+    assert_eq!(
+        generator.stages.len(),
+        summary.metrics.stages.len(),
+        "{name}"
+    );
     assert!(generator.run.timer_lag.count() > 0, "{name}: the probe ran");
     assert!(
         summary
@@ -133,7 +137,10 @@ fn check_shipped_scenario(name: &str, target: Option<&str>) {
             summary.metrics.stages.iter().all(|s| s.arrivals.is_some()),
             "rate.yaml is an open model"
         );
-        assert!(generator.run.slot_lateness.is_some(), "slot lateness is kept");
+        assert!(
+            generator.run.slot_lateness.is_some(),
+            "slot lateness is kept"
+        );
     }
     if name == "stress" {
         assert!(

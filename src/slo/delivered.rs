@@ -384,8 +384,7 @@ mod tests {
 
     #[test]
     fn a_late_timer_fails_with_the_lag_reason() {
-        let verdict =
-            load_delivered(&closed_run([window(0.4, 10, 1_500_000), healthy()])).unwrap();
+        let verdict = load_delivered(&closed_run([window(0.4, 10, 1_500_000), healthy()])).unwrap();
         assert!(!verdict.passed);
         assert_eq!(verdict.measure, "timer_lag_p99");
         assert_eq!(verdict.unit, Unit::Micros);

@@ -33,7 +33,7 @@ pub const TICK: Duration = Duration::from_millis(10);
 pub const CPU_SAMPLE: Duration = Duration::from_secs(1);
 
 /// Threads whose name starts with this belong to the bundled reference server
-/// (`crate::target` names them so), not to the generator.
+/// (`EmbeddedServer` names its threads so), not to the generator.
 pub const SERVER_THREADS: &str = "target-server";
 
 /// The figures being gathered, shared by the probe, the sampler and the users.

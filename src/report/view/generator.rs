@@ -55,10 +55,7 @@ pub fn generator_view(summary: &RunSummary) -> Option<GeneratorView> {
             .get(index)
             .is_none_or(|s| s.ran_secs > 0.0);
         if ran {
-            rows.push(row(
-                stage_label(index, stage_name(summary, index)),
-                window,
-            ));
+            rows.push(row(stage_label(index, stage_name(summary, index)), window));
         }
     }
     Some(GeneratorView {

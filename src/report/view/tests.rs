@@ -128,7 +128,10 @@ fn the_generator_figures_and_the_bottleneck_read_the_same_in_every_format() {
         bottleneck.contains("The generator was CPU-bound in stage 3 · peak"),
         "{bottleneck}"
     );
-    assert!(view.headline.detail.ends_with("The built-in load delivered check failed."));
+    assert!(view
+        .headline
+        .detail
+        .ends_with("The built-in load delivered check failed."));
     assert!(!view.headline.passed);
     let flat = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
     for (format, text) in every_format(&summary) {

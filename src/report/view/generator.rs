@@ -115,7 +115,7 @@ fn note(generator: &GeneratorMetrics) -> String {
     };
     let cpu = if generator.cpu_measured {
         format!(
-            "CPU is loadgate's own threads (the bundled server's left out), sampled each second, as a share of the {cores} it may use"
+            "CPU is loadgate's own (the bundled server's threads left out), sampled each second, as a share of the {cores} it may use"
         )
     } else {
         "CPU was not measured on this platform (Linux only)".to_string()

@@ -4,8 +4,9 @@
 //!
 //! The bundled server gets a tokio runtime and threads of its own ([`EmbeddedServer`]):
 //! on the load generator's runtime, its work would queue behind the users' tasks and the
-//! run would partly measure loadgate's own scheduling. The two still share the machine's
-//! cores; for figures that must exclude that, run target-server as its own process,
+//! run would partly measure loadgate's own scheduling. Its threads are all named
+//! `target-server`, so that the generator's own CPU figure leaves them out
+//! (`engine::watch`). The two still share the machine's cores; for figures that must exclude that, run target-server as its own process,
 //! pinned to other cores, and pass `--target`.
 
 use std::time::Duration;
@@ -77,7 +78,7 @@ impl EmbeddedServer {
         let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<Result<String, String>>();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
-            .name("target-server".into())
+            .name(crate::engine::watch::SERVER_THREADS.into())
             .spawn(move || serve_until_stopped(ready_tx, stop_rx))
             .map_err(|e| TargetError::Embedded(e.to_string()))?;
         match ready_rx.await {
@@ -109,7 +110,7 @@ fn serve_until_stopped(
     stop: tokio::sync::oneshot::Receiver<()>,
 ) {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .thread_name("target-server")
+        .thread_name(crate::engine::watch::SERVER_THREADS)
         .enable_all()
         .build()
     {

@@ -65,8 +65,11 @@ fn run_to(args: &[&str], out: &std::path::Path) -> std::process::Output {
 }
 
 /// Runs a shipped scenario at a small time scale and checks what any healthy run shows:
-/// every step ran, the exit code agrees with the verdicts, and (but under stress, which
-/// exists to find where things break) nothing failed.
+/// every step ran, the exit code agrees with the verdicts, the generator watched itself
+/// and the built-in `load delivered` check was judged, and (but under stress and the
+/// rate ramp, which exist to find where things break) nothing failed. The time scale
+/// shortens stages, not the open model's rates or the launch of its `max_users` (100
+/// a second): rate.yaml still takes about 25 s.
 fn check_shipped_scenario(name: &str, target: Option<&str>) {
     let _serial = one_heavy_run_at_a_time();
     let out_dir = tempfile::tempdir().unwrap();
@@ -102,13 +105,42 @@ fn check_shipped_scenario(name: &str, target: Option<&str>) {
             "{name}: step {step} never ran\n{}",
             text(&out)
         );
-        if name != "stress" {
+        if !matches!(name, "stress" | "rate") {
             assert_eq!(
                 metrics.errors, 0,
                 "{name}: step {step} failed: {:?}",
                 metrics.failures
             );
         }
+    }
+    let generator = summary
+        .metrics
+        .generator
+        .as_ref()
+        .unwrap_or_else(|| panic!("{name}: the generator's figures are kept"));
+    assert_eq!(
+        generator.stages.len(),
+        summary.metrics.stages.len(),
+        "{name}"
+    );
+    assert!(generator.run.timer_lag.count() > 0, "{name}: the probe ran");
+    assert!(
+        summary
+            .judgement
+            .verdicts
+            .iter()
+            .any(|v| v.rule == "load delivered"),
+        "{name}: the built-in check is judged"
+    );
+    if name == "rate" {
+        assert!(
+            summary.metrics.stages.iter().all(|s| s.arrivals.is_some()),
+            "rate.yaml is an open model"
+        );
+        assert!(
+            generator.run.slot_lateness.is_some(),
+            "slot lateness is kept"
+        );
     }
     if name == "stress" {
         assert!(
@@ -130,7 +162,7 @@ fn check_shipped_scenario(name: &str, target: Option<&str>) {
 
 #[test]
 fn shipped_scenarios_run_against_the_in_process_server() {
-    for name in ["normal", "spike", "stress"] {
+    for name in ["normal", "spike", "stress", "rate"] {
         check_shipped_scenario(name, None);
     }
 }

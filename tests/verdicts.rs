@@ -56,9 +56,10 @@ flows:
     let failing = &summary.metrics.steps["always-fails"];
     assert!(failing.count > 10 && failing.errors == failing.count);
     assert_eq!(failing.latency.count(), 0, "failures are not timed");
-    let [p95, mean, fine] = &summary.judgement.verdicts[..] else {
-        panic!("three verdicts")
+    let [p95, mean, fine, delivered] = &summary.judgement.verdicts[..] else {
+        panic!("three budgets and the built-in check")
     };
+    assert_eq!(delivered.rule, "load delivered");
     for v in [p95, mean] {
         assert!(!v.passed, "{v:?}");
         assert_eq!(v.measured, None);
@@ -197,9 +198,10 @@ flows:
     assert!(summary_path.is_file());
     let summary = read_summary(out_dir.path());
     assert!(summary.interrupted);
-    let [whole, long, never] = &summary.judgement.verdicts[..] else {
-        panic!("three verdicts")
+    let [whole, long, never, delivered] = &summary.judgement.verdicts[..] else {
+        panic!("three budgets and the built-in check")
     };
+    assert_eq!(delivered.rule, "load delivered");
     assert!(whole.partial && whole.measured.is_some(), "{whole:?}");
     assert!(long.partial && long.measured.is_some(), "{long:?}");
     let reason = never.reason.as_deref().unwrap();

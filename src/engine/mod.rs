@@ -7,7 +7,9 @@
 //!   WebSocket; `http`, `ws`: the step kinds;
 //! - `checks`: `expect`, `until`, `extract`; `redact`: credentials kept out of failures;
 //! - `stop`: cancelling in-flight steps when the plan ends or the run is interrupted;
-//! - `quiet`: the logger and Goose's console; `interrupt`: Ctrl-C and SIGTERM.
+//! - `quiet`: the logger and Goose's console; `interrupt`: Ctrl-C and SIGTERM;
+//! - `watch`: the generator's own CPU and timer lag, so a run whose generator was the
+//!   bottleneck says so.
 //!
 //! Goose runs the users, the test plan and their HTTP clients; loadgate keeps the books
 //! (`no_metrics`), so requests go straight through each user's Goose-built client.
@@ -27,6 +29,7 @@ pub mod quiet;
 pub mod redact;
 pub mod session;
 pub mod stop;
+pub mod watch;
 pub mod ws;
 
 use crate::metrics::{Failure, Recorder, Sample, StepKind};
@@ -61,6 +64,8 @@ pub struct RunContext {
     pub setup_pending: Option<std::sync::atomic::AtomicUsize>,
     /// `${user}` of this process's first user: 1, or past the earlier shards' users.
     pub first_user: usize,
+    /// The generator watching itself (open model: users report slot lateness to it).
+    pub watch: Arc<watch::Watch>,
 }
 
 impl RunContext {
@@ -81,7 +86,11 @@ impl RunContext {
             sample.service = sample.latency;
             sample.latency = sample.latency.map(|latency| latency + lag);
         }
-        self.recorder.record(step, kind, sample);
+        if state.in_setup {
+            self.recorder.record_setup(step, kind, sample);
+        } else {
+            self.recorder.record(step, kind, sample);
+        }
     }
 }
 
@@ -116,6 +125,9 @@ pub async fn run_attack(
     let started = Arc::new(OnceLock::new());
     let open_model = scenario.load.open.is_some();
     let (stop, supervisor) = stop::supervise(planned, stop::GRACE, started.clone(), open_model);
+    let durations: Vec<Duration> = stages.iter().map(|s| s.duration).collect();
+    let watch = Arc::new(watch::Watch::new(&durations, started.clone(), open_model));
+    let watching = watch.start();
     let host = address.http_base().to_string();
     let ctx = Arc::new(RunContext {
         recorder,
@@ -129,9 +141,12 @@ pub async fn run_attack(
             .open
             .map(|open| std::sync::atomic::AtomicUsize::new(open.max_users)),
         first_user: 1 + scenario.shard.map_or(0, |part| part.user_offset),
+        watch: watch.clone(),
     });
     let outcome = attack(scenario, stages, &host, &ctx).await;
     supervisor.abort();
+    watching.stop();
+    ctx.recorder.set_generator(watch.figures());
     outcome
 }
 
@@ -198,7 +213,7 @@ fn goose_scenario(
             }
             ctx.recorder.user_started();
             for step in setup.iter() {
-                if run_step(user, &ctx, step, None).await == Ran::Stopped {
+                if run_step(user, &ctx, step, Timing::Setup).await == Ran::Stopped {
                     break;
                 }
             }
@@ -226,7 +241,7 @@ fn goose_scenario(
         let function: TransactionFunction = Arc::new(move |user| {
             let (ctx, step) = (ctx.clone(), step.clone());
             Box::pin(async move {
-                run_step(user, &ctx, &step, None).await;
+                run_step(user, &ctx, &step, Timing::Plain).await;
                 Ok(())
             })
         });
@@ -257,23 +272,31 @@ enum Ran {
     Stopped,
 }
 
+/// How a step's sample is placed and timed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Timing {
+    /// A flow's `setup:` step: in the step's totals, in no stage.
+    Setup,
+    /// Timed from its own start.
+    Plain,
+    /// Open model: timed from its intended start, this long before its actual start.
+    Intended(Duration),
+}
+
 /// Runs one step, racing the run's stop signal: a step still in flight when it fires is
-/// recorded as cancelled; a step that would start after it is not run at all. `lag`
-/// (open model) is how late the step started against its intended time: its sample is
-/// timed from then.
-async fn run_step(
-    user: &mut GooseUser,
-    ctx: &RunContext,
-    step: &Step,
-    lag: Option<Duration>,
-) -> Ran {
+/// recorded as cancelled; a step that would start after it is not run at all.
+async fn run_step(user: &mut GooseUser, ctx: &RunContext, step: &Step, timing: Timing) -> Ran {
     if ctx.stop.is_cancelled() {
         return Ran::Stopped;
     }
     let session = session_of(user, ctx.first_user);
     let mut state = session.0.lock().await;
     let state = &mut *state;
-    state.intended_lag = lag;
+    state.intended_lag = match timing {
+        Timing::Intended(lag) => Some(lag),
+        Timing::Setup | Timing::Plain => None,
+    };
+    state.in_setup = timing == Timing::Setup;
     let action = async {
         match &step.action {
             Action::Http(http_step) => http::run(user, ctx, &step.name, http_step, state).await,
@@ -290,11 +313,16 @@ async fn run_step(
     };
     // A step cut off before it recorded leaves no lag for whatever records next.
     state.intended_lag = None;
+    state.in_setup = false;
     if finished {
         return Ran::Finished;
     }
-    ctx.recorder
-        .record_cancelled(&step.name, step_kind(&step.action));
+    let kind = step_kind(&step.action);
+    if timing == Timing::Setup {
+        ctx.recorder.record_setup_cancelled(&step.name, kind);
+    } else {
+        ctx.recorder.record_cancelled(&step.name, kind);
+    }
     Ran::Stopped
 }
 

@@ -13,7 +13,7 @@
 
 use super::arrivals::{RateStage, Schedule, Slot, Slots, Spacing};
 use super::plan::PlannedStage;
-use super::{run_step, Ran, RunContext};
+use super::{run_step, Ran, RunContext, Timing};
 use crate::scenario::duration::ThinkTime;
 use crate::scenario::shard::ShardPart;
 use crate::scenario::{Arrivals, Flow};
@@ -108,6 +108,8 @@ pub async fn iteration(user: &mut GooseUser, ctx: &RunContext, flow: &Flow, slot
         () = tokio::time::sleep_until(due.into()) => {}
         () = ctx.stop.cancelled() => return,
     }
+    let late = Instant::now().saturating_duration_since(due);
+    ctx.watch.record_slot(due, late);
     ctx.recorder.record_iteration();
     for (index, step) in flow.steps.iter().enumerate() {
         if index > 0 {
@@ -115,12 +117,8 @@ pub async fn iteration(user: &mut GooseUser, ctx: &RunContext, flow: &Flow, slot
                 tokio::time::sleep(think_for(think)).await;
             }
         }
-        let lag = if index == 0 {
-            Instant::now().saturating_duration_since(due)
-        } else {
-            Duration::ZERO
-        };
-        if run_step(user, ctx, step, Some(lag)).await == Ran::Stopped {
+        let lag = if index == 0 { late } else { Duration::ZERO };
+        if run_step(user, ctx, step, Timing::Intended(lag)).await == Ran::Stopped {
             return;
         }
     }

@@ -165,6 +165,9 @@ pub struct UserState {
     /// against its intended time (the iteration's lateness for its first step, zero
     /// after), so its sample is timed from the intended start. Taken by the next record.
     pub intended_lag: Option<std::time::Duration>,
+    /// Set while one of the flow's `setup:` steps runs: its samples count in the step's
+    /// totals but in no stage.
+    pub in_setup: bool,
 }
 
 /// Cloneable handle stored as Goose session data.

@@ -61,6 +61,7 @@ pub fn add_metrics(runs: &[ShardRun], offsets: &[u64], plan: &WholePlan) -> RunM
         for sample in &shard.series {
             add_second(&mut whole.series, sample, offset);
         }
+        crate::metrics::generator::merge_generator(&mut whole.generator, &shard.generator);
         users_peaks += shard.peak_users;
         ws_peaks += shard.peak_ws_connections;
         whole.peak_users = whole.peak_users.max(shard.peak_users);

@@ -4,15 +4,18 @@
 //!
 //! - `recorder`: the live, shared sink; `snapshot`: the serializable result;
 //! - `histogram`: the µs histogram and its compact encoding; `failure`: failure classes;
-//! - `scope`: which steps a figure covers (all, HTTP, WebSocket, named).
+//! - `scope`: which steps a figure covers (all, HTTP, WebSocket, named);
+//! - `generator`: the load generator's own CPU and timer lag, per stage.
 
 pub mod failure;
+pub mod generator;
 pub mod histogram;
 pub mod recorder;
 pub mod scope;
 pub mod snapshot;
 
 pub use failure::{Failure, FailureKind};
+pub use generator::{CpuFigures, GeneratorMetrics, GeneratorWindow};
 pub use histogram::LatencyHistogram;
 pub use recorder::{LiveView, Recorder, Sample, StagePlan};
 pub use scope::Scope;

@@ -191,8 +191,25 @@ impl Recorder {
 
     /// Records one attempt of `step`.
     pub fn record(&self, step: &str, kind: StepKind, sample: Sample) {
+        self.record_staged(step, kind, sample, true);
+    }
+
+    /// Records one attempt of a flow's `setup:` step: in the step's totals and the
+    /// per-second series, but in no stage's figures (a user's setup belongs to no stage's
+    /// load: in the closed model it runs whenever Goose launches the user, in the open
+    /// model before the arrival clock starts).
+    pub fn record_setup(&self, step: &str, kind: StepKind, sample: Sample) {
+        self.record_staged(step, kind, sample, false);
+    }
+
+    fn record_staged(&self, step: &str, kind: StepKind, sample: Sample, staged: bool) {
         let elapsed = self.elapsed();
-        let stage = self.stage_at(elapsed);
+        // `usize::MAX` is no stage: the sample stays out of every stage's figures.
+        let stage = if staged {
+            self.stage_at(elapsed)
+        } else {
+            usize::MAX
+        };
         let second = elapsed.as_secs();
         let (users, ws_open) = (
             self.users.load(Ordering::Relaxed),
@@ -289,18 +306,34 @@ impl Recorder {
     /// Counts an attempt of `step` cut off when the run stopped: not timed, not an
     /// error, not in `count` or the per-second series.
     pub fn record_cancelled(&self, step: &str, kind: StepKind) {
-        self.add_to_step(step, kind, |m| m.cancelled += 1);
+        self.add_to_step(step, kind, true, |m| m.cancelled += 1);
+    }
+
+    /// [`Self::record_cancelled`] for a `setup:` step: in no stage's figures.
+    pub fn record_setup_cancelled(&self, step: &str, kind: StepKind) {
+        self.add_to_step(step, kind, false, |m| m.cancelled += 1);
     }
 
     /// Counts WebSocket frames dropped unread before an attempt of `step` (the
     /// connection's buffer was full); the attempt itself is recorded with [`Self::record`].
     pub fn record_frames_dropped(&self, step: &str, kind: StepKind, frames: u64) {
-        self.add_to_step(step, kind, |m| m.frames_dropped += frames);
+        self.add_to_step(step, kind, true, |m| m.frames_dropped += frames);
     }
 
-    /// Applies `change` to the step's run-wide and current-stage records.
-    fn add_to_step(&self, step: &str, kind: StepKind, change: impl Fn(&mut StepMetrics)) {
-        let stage = self.stage_at(self.elapsed());
+    /// Applies `change` to the step's run-wide record, and to its current-stage record
+    /// when `staged`.
+    fn add_to_step(
+        &self,
+        step: &str,
+        kind: StepKind,
+        staged: bool,
+        change: impl Fn(&mut StepMetrics),
+    ) {
+        let stage = if staged {
+            self.stage_at(self.elapsed())
+        } else {
+            usize::MAX
+        };
         let mut state = self.lock();
         let metrics = &mut state.metrics;
         let apply = |steps: &mut std::collections::BTreeMap<String, StepMetrics>| {
@@ -363,6 +396,11 @@ impl Recorder {
         let _ = self
             .ws_open
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+    }
+
+    /// Stores the generator's own figures (`engine::watch`), once the run is over.
+    pub fn set_generator(&self, figures: super::GeneratorMetrics) {
+        self.lock().metrics.generator = Some(figures);
     }
 
     /// What the progress display shows.
@@ -476,5 +514,30 @@ mod tests {
             second.latency["ack"].max() < 3_000,
             "reply is not in ack's series"
         );
+    }
+
+    #[test]
+    fn setup_steps_count_in_the_totals_and_in_no_stage() {
+        let plan = StagePlan {
+            name: None,
+            users: 2,
+            duration: Duration::from_secs(60),
+            rate: None,
+        };
+        let recorder = Recorder::new(&[plan], &[]);
+        recorder.user_started();
+        let ok = Sample {
+            latency: Some(Duration::from_millis(3)),
+            ..Default::default()
+        };
+        recorder.record_setup("login", StepKind::Http, ok.clone());
+        recorder.record_setup_cancelled("login", StepKind::Http);
+        recorder.record("list", StepKind::Http, ok);
+        let metrics = recorder.snapshot();
+        let login = &metrics.steps["login"];
+        assert_eq!((login.count, login.cancelled), (1, 1));
+        let stage = &metrics.stages[0].steps;
+        assert!(!stage.contains_key("login"), "{:?}", stage.keys());
+        assert_eq!(stage["list"].count, 1);
     }
 }

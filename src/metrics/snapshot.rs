@@ -2,6 +2,7 @@
 //! second. This is what the SLO gate judges and every report renders; it merges with
 //! another run's snapshot (shards) by adding histograms and counts.
 
+use super::generator::{merge_generator, GeneratorMetrics};
 use super::histogram::LatencyHistogram;
 use super::scope::Scope;
 use serde::{Deserialize, Serialize};
@@ -225,6 +226,9 @@ pub struct RunMetrics {
     pub peak_ws_connections: u64,
     /// Most users active at once.
     pub peak_users: u64,
+    /// The generator's own CPU and timing (absent in older files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generator: Option<GeneratorMetrics>,
 }
 
 impl RunMetrics {
@@ -274,6 +278,7 @@ impl RunMetrics {
         self.series.sort_by_key(|s| s.second);
         self.peak_ws_connections += other.peak_ws_connections;
         self.peak_users += other.peak_users;
+        merge_generator(&mut self.generator, &other.generator);
     }
 }
 

@@ -120,9 +120,10 @@ fn detail(row: &VerdictRow) -> String {
     lines.join("\n")
 }
 
-/// Per-stage verdicts and the capacity as readable lines for `<system-out>`.
+/// The bottleneck sentence, per-stage verdicts, the capacity and the generator's own
+/// figures as readable lines for `<system-out>`.
 fn stage_lines(view: &RunView) -> Vec<String> {
-    let mut lines = Vec::new();
+    let mut lines: Vec<String> = view.bottleneck.iter().cloned().collect();
     if let Some(matrix) = &view.matrix {
         for row in &matrix.rows {
             lines.extend(row.lines.iter().cloned());
@@ -133,6 +134,20 @@ fn stage_lines(view: &RunView) -> Vec<String> {
             .iter()
             .map(|line| format!("capacity: {}", line.text)),
     );
+    if let Some(generator) = &view.generator {
+        for r in &generator.rows {
+            let slot = r
+                .slot_p99
+                .as_ref()
+                .map(|s| format!(", slot lateness p99 {s}"))
+                .unwrap_or_default();
+            lines.push(format!(
+                "generator, {}: cpu mean {}, peak {}; timer lag p50 {}, p99 {}, max {}{slot}",
+                r.window, r.cpu_mean, r.cpu_peak, r.lag_p50, r.lag_p99, r.lag_max
+            ));
+        }
+        lines.push(format!("generator: {}", generator.note));
+    }
     lines
 }
 
@@ -183,8 +198,29 @@ fn write_suite_body(w: &mut Writer<Vec<u8>>, summary: &RunSummary) -> io::Result
         ("duration", format_duration(summary.metrics.duration_secs)),
         ("interrupted", summary.interrupted.to_string()),
     ];
+    let generator: Vec<(&str, String)> = match view.generator.as_ref().map(|g| &g.rows[0]) {
+        Some(run) => vec![
+            ("generator.cpu_mean", run.cpu_mean.clone()),
+            ("generator.cpu_peak", run.cpu_peak.clone()),
+            ("generator.timer_lag_p50", run.lag_p50.clone()),
+            ("generator.timer_lag_p99", run.lag_p99.clone()),
+            ("generator.timer_lag_max", run.lag_max.clone()),
+        ]
+        .into_iter()
+        .chain(
+            run.slot_p99
+                .clone()
+                .map(|slot| ("generator.slot_lateness_p99", slot)),
+        )
+        .chain([(
+            "generator.bottleneck",
+            view.bottleneck.is_some().to_string(),
+        )])
+        .collect(),
+        None => Vec::new(),
+    };
     w.create_element("properties").write_inner_content(|w| {
-        for (name, value) in &properties {
+        for (name, value) in properties.iter().chain(&generator) {
             w.create_element("property")
                 .with_attribute(attr("name", name))
                 .with_attribute(attr("value", value))

@@ -8,7 +8,7 @@
 //! spaces so a row stays one row.
 
 use super::view::format::format_duration;
-use super::view::{BaselineView, RunView, StepTable, VerdictRow};
+use super::view::{BaselineView, GeneratorView, RunView, StepTable, VerdictRow};
 use super::{Chart, ReportError, ReportFile, ReportWriter};
 use crate::summary::RunSummary;
 use std::fmt::Write as _;
@@ -138,6 +138,34 @@ fn budgets_section(md: &mut String, verdicts: &[VerdictRow]) {
     }
 }
 
+/// loadgate's own CPU and timer lag, for the run and each stage.
+fn generator_section(md: &mut String, generator: &GeneratorView) {
+    md.push_str("\n### Generator\n\n");
+    md.push_str("| window | CPU mean | CPU peak | timer lag p50 | p99 | max |");
+    md.push_str(if generator.open_model {
+        " slot lateness p99 |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n"
+    } else {
+        "\n| --- | ---: | ---: | ---: | ---: | ---: |\n"
+    });
+    for r in &generator.rows {
+        let _ = write!(
+            md,
+            "| {} | {} | {} | {} | {} | {} |",
+            escape(&r.window),
+            r.cpu_mean,
+            r.cpu_peak,
+            r.lag_p50,
+            r.lag_p99,
+            r.lag_max
+        );
+        if let Some(slot) = &r.slot_p99 {
+            let _ = write!(md, " {slot} |");
+        }
+        md.push('\n');
+    }
+    let _ = writeln!(md, "\n{}", escape(&generator.note));
+}
+
 /// The key per-step figures (the HTML report has every percentile and each stage).
 fn steps_section(md: &mut String, steps: &StepTable) {
     md.push_str("\n### Steps\n\n");
@@ -190,6 +218,9 @@ fn markdown(summary: &RunSummary) -> String {
              figure covers only part of it.\n",
         );
     }
+    if let Some(bottleneck) = &view.bottleneck {
+        let _ = writeln!(md, "\n> ⚠️ **{}**", escape(bottleneck));
+    }
     if !view.verdicts.is_empty() {
         budgets_section(&mut md, &view.verdicts);
     }
@@ -220,6 +251,9 @@ fn markdown(summary: &RunSummary) -> String {
     }
     if let Some(note) = view.latency_note {
         let _ = writeln!(md, "\n{}", escape(note));
+    }
+    if let Some(generator) = &view.generator {
+        generator_section(&mut md, generator);
     }
     if !view.steps.rows.is_empty() {
         steps_section(&mut md, &view.steps);
@@ -316,8 +350,12 @@ mod tests {
 
     #[test]
     fn hostile_text_cannot_render_html_or_break_rows() {
-        let md = render(&hostile_summary());
+        let md = render(&crate::report::html::fixture::with_generator(
+            hostile_summary(),
+            true,
+        ));
         assert!(!md.contains("<script"), "raw <script in summary.md:\n{md}");
+        assert!(md.contains("### Generator"), "{md}");
         assert!(md.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
         // Every table row keeps exactly its columns: no unescaped pipe slipped in.
         let mut expected = 0;
@@ -326,6 +364,8 @@ mod tests {
                 expected = 5;
             } else if line.starts_with("### Steps") {
                 expected = 8;
+            } else if line.starts_with("### Generator") {
+                expected = 7;
             } else if line.starts_with('|') {
                 assert_eq!(
                     unescaped_pipes(line),

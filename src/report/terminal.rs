@@ -8,7 +8,7 @@
 //! wrapped at word boundaries. PASS and FAIL are coloured only when stdout is a
 //! terminal and `NO_COLOR` is unset or empty (<https://no-color.org>).
 
-use super::view::{RunView, StepTable, VerdictRow};
+use super::view::{GeneratorView, RunView, StepTable, VerdictRow};
 use crate::summary::RunSummary;
 use anstyle::{AnsiColor, Style};
 use comfy_table::presets::UTF8_FULL_CONDENSED;
@@ -87,7 +87,60 @@ impl Terminal {
             );
             lines.extend(self.wrap(&text, "", "  "));
         }
+        if let Some(generator) = &view.generator {
+            lines.extend(self.generator_table(generator));
+        }
         lines.extend(self.verdict_lines(&view));
+        lines
+    }
+
+    /// The generator's own figures: one row for the run and one per stage.
+    pub fn generator_table(&self, generator: &GeneratorView) -> Vec<String> {
+        let mut header = vec![
+            "generator",
+            "cpu mean",
+            "cpu peak",
+            "lag p50",
+            "lag p99",
+            "lag max",
+        ];
+        if generator.open_model {
+            header.push("slot p99");
+        }
+        let rows: Vec<Vec<String>> = generator
+            .rows
+            .iter()
+            .map(|r| {
+                let mut row = vec![
+                    r.window.clone(),
+                    r.cpu_mean.clone(),
+                    r.cpu_peak.clone(),
+                    r.lag_p50.clone(),
+                    r.lag_p99.clone(),
+                    r.lag_max.clone(),
+                ];
+                row.extend(r.slot_p99.clone());
+                row
+            })
+            .collect();
+        let right: Vec<usize> = (1..header.len()).collect();
+        let mut lines = self.fit_table(
+            &header,
+            &rows,
+            &[
+                Droppable {
+                    name: "lag p50",
+                    columns: &[3],
+                },
+                Droppable {
+                    name: "cpu peak",
+                    columns: &[2],
+                },
+            ],
+            &right,
+            "report.html has every figure",
+        );
+        lines.extend(self.wrap(&generator.note, "", ""));
         lines
     }
 
@@ -243,6 +296,9 @@ impl Terminal {
             lines.extend(self.wrap(&format!("Capacity: {capacity}"), "", "  "));
         }
         lines.extend(self.gate_line(view, ""));
+        if let Some(bottleneck) = &view.bottleneck {
+            lines.extend(self.wrap(bottleneck, "", "  "));
+        }
         lines
     }
 

@@ -144,6 +144,7 @@ pub fn sample_summary() -> RunSummary {
         series,
         peak_ws_connections: 60,
         peak_users: 100,
+        generator: None,
     };
     let judgement = judge(&budgets, &metrics, false);
     RunSummary {

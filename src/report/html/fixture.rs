@@ -135,6 +135,7 @@ pub fn sample_summary() -> RunSummary {
         series: vec![],
         peak_ws_connections: 100,
         peak_users: 100,
+        generator: None,
     };
     let plan = [
         ("warmup", 10, 30.0, 1, 0),
@@ -369,6 +370,45 @@ pub fn hostile_summary() -> RunSummary {
         c.not_judged.push(2);
     }
     s
+}
+
+/// `summary` with the generator's own figures for its three stages, and the built-in
+/// `load delivered` verdict judged on them. With `bottleneck`, the last stage's timers
+/// fired late (p99 1.50s) and its CPU averaged 93 % of 2 cores, so the check fails.
+pub fn with_generator(mut summary: RunSummary, bottleneck: bool) -> RunSummary {
+    use crate::metrics::{CpuFigures, GeneratorMetrics, GeneratorWindow};
+    let window = |share: f64, late: u64| {
+        let mut w = GeneratorWindow::new(false);
+        for i in 0..30 {
+            CpuFigures::add(&mut w.cpu, share + if i == 0 { 0.02 } else { 0.0 });
+        }
+        for i in 0..3_000 {
+            w.timer_lag.record(if i < 60 { late } else { 1_100 });
+        }
+        w
+    };
+    let last = if bottleneck {
+        window(0.93, 1_500_000)
+    } else {
+        window(0.41, 2_400)
+    };
+    let stages = vec![window(0.12, 2_000), window(0.35, 2_200), last];
+    let mut run = GeneratorWindow::new(false);
+    for stage in &stages {
+        run.merge(stage);
+    }
+    summary.metrics.generator = Some(GeneratorMetrics {
+        cores: 2,
+        cpu_measured: true,
+        tick_micros: 10_000,
+        run,
+        stages,
+    });
+    summary
+        .judgement
+        .verdicts
+        .extend(crate::slo::delivered::load_delivered(&summary.metrics));
+    summary
 }
 
 /// A tiny stand-in chart: a one-rectangle SVG whose accessible name and tooltip are

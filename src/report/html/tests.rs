@@ -183,7 +183,7 @@ fn a_run_without_budgets_passes_and_says_nothing_was_gated() {
 #[test]
 fn hostile_text_is_never_markup() {
     let html = render(
-        &hostile_summary(),
+        &super::fixture::with_generator(hostile_summary(), true),
         &sample_charts("alt <script>alert(1)</script> \" '"),
     );
     let lower = html.to_ascii_lowercase();
@@ -198,6 +198,8 @@ fn hostile_text_is_never_markup() {
     // Quotes in attributes are escaped, so no attribute can be broken out of.
     assert!(html.contains("aria-label=\"alt &lt;script&gt;alert(1)&lt;/script&gt; &quot; &apos;\""));
     assert!(html.contains("INTERRUPTED"));
+    assert!(html.contains("id=\"bottleneck\""), "the generator banner");
+    assert!(html.contains("<section id=\"generator\">"));
 }
 
 #[test]

@@ -9,17 +9,20 @@
 //! - `steps`: per-step figures for the run and each stage, failures by kind;
 //! - `stages`: every budget judged on every stage;
 //! - `comparison`: the `--baseline` comparison;
-//! - `arrivals`: the open model's rates asked for, delivered and dropped.
+//! - `arrivals`: the open model's rates asked for, delivered and dropped;
+//! - `generator`: loadgate's own CPU and timer lag, and whether it was the bottleneck.
 
 mod arrivals;
 mod comparison;
 pub mod format;
+mod generator;
 mod stages;
 mod steps;
 mod verdicts;
 
 pub use arrivals::{arrival_rows, ArrivalRow, OPEN_MODEL_LATENCY};
 pub use comparison::{baseline_view, BaselineRow, BaselineView};
+pub use generator::{bottleneck, generator_view, GeneratorRow, GeneratorView, BOTTLENECK};
 pub use stages::{matrix, Matrix, MatrixCell, MatrixRow};
 pub use steps::{
     failure_rows, figures_row, kind_label, stage_sections, step_table, FailureRow, StageSection,
@@ -36,6 +39,9 @@ use crate::summary::RunSummary;
 pub struct RunView {
     /// PASS or FAIL, and why.
     pub headline: Headline,
+    /// When the built-in `load delivered` check failed: "loadgate itself was the
+    /// bottleneck…" and why, said right after the headline.
+    pub bottleneck: Option<String>,
     /// True when the run was stopped before its plan finished.
     pub interrupted: bool,
     /// One row per deciding budget.
@@ -56,6 +62,9 @@ pub struct RunView {
     pub arrivals: Vec<ArrivalRow>,
     /// Open model: what latency means here ([`OPEN_MODEL_LATENCY`]).
     pub latency_note: Option<&'static str>,
+    /// The generator's own CPU and timer lag (absent in runs recorded before loadgate
+    /// watched itself).
+    pub generator: Option<GeneratorView>,
 }
 
 impl RunView {
@@ -63,6 +72,7 @@ impl RunView {
     pub fn new(summary: &RunSummary) -> RunView {
         RunView {
             headline: headline(summary),
+            bottleneck: bottleneck(summary),
             interrupted: summary.interrupted,
             verdicts: verdict_rows(summary),
             capacity: summary
@@ -83,6 +93,7 @@ impl RunView {
                 .iter()
                 .any(|s| s.arrivals.is_some())
                 .then_some(OPEN_MODEL_LATENCY),
+            generator: generator_view(summary),
         }
     }
 

@@ -2,7 +2,7 @@
 //! from the same [`RunView`].
 
 use super::*;
-use crate::report::html::fixture::{sample_charts, sample_summary};
+use crate::report::html::fixture::{sample_charts, sample_summary, with_generator};
 use crate::report::terminal::Terminal;
 use crate::report::{html::HtmlReport, junit::JunitReport, markdown::MarkdownSummary};
 use crate::report::{ReportFile, ReportWriter};
@@ -107,4 +107,54 @@ fn a_source_starting_with_a_web_address_becomes_a_link() {
         "<a href=\"https://wiki.example.com/slo#api\" rel=\"noreferrer\">https://wiki.example.com/slo#api, API latency</a>"
     ), "{html}");
     assert!(!html.contains("href=\"javascript"));
+}
+
+#[test]
+fn the_generator_figures_and_the_bottleneck_read_the_same_in_every_format() {
+    let summary = with_generator(sample_summary(), true);
+    let view = RunView::new(&summary);
+    let generator = view.generator.as_ref().expect("a generator section");
+    assert_eq!(generator.rows.len(), 4, "the run and three stages");
+    let peak = &generator.rows[3];
+    assert_eq!(
+        (peak.cpu_mean.as_str(), peak.cpu_peak.as_str()),
+        ("93%", "95%")
+    );
+    assert_eq!(peak.lag_p99, "1.50s");
+    assert_eq!(peak.slot_p99, None, "closed model");
+    let bottleneck = view.bottleneck.as_deref().expect("the check failed");
+    assert!(bottleneck.starts_with(BOTTLENECK), "{bottleneck}");
+    assert!(
+        bottleneck.contains("The generator was CPU-bound in stage 3 · peak"),
+        "{bottleneck}"
+    );
+    assert!(view
+        .headline
+        .detail
+        .ends_with("The built-in load delivered check failed."));
+    assert!(!view.headline.passed);
+    let flat = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for (format, text) in every_format(&summary) {
+        let text = flat(&text);
+        assert!(
+            text.contains(&flat(BOTTLENECK)),
+            "{format} lacks the bottleneck sentence:\n{text}"
+        );
+        for figure in ["93%", "1.50s"] {
+            assert!(text.contains(figure), "{format} lacks {figure}");
+        }
+    }
+}
+
+#[test]
+fn a_healthy_generator_is_shown_and_no_bottleneck_is_claimed() {
+    let summary = with_generator(sample_summary(), false);
+    let view = RunView::new(&summary);
+    assert!(view.generator.is_some());
+    assert_eq!(view.bottleneck, None);
+    assert_eq!(view.headline.detail, "2 of 5 budgets broken.");
+    for (format, text) in every_format(&summary) {
+        assert!(!text.contains("was the bottleneck"), "{format}");
+        assert!(text.contains("41%"), "{format} shows the CPU");
+    }
 }

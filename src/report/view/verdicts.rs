@@ -14,23 +14,34 @@ pub struct Headline {
     pub passed: bool,
     /// `PASS` or `FAIL`.
     pub word: &'static str,
-    /// How many budgets held or broke, and any baseline regression: `2 of 5 budgets
-    /// broken.`
+    /// How many budgets held or broke (the built-in `load delivered` check said apart),
+    /// and any baseline regression: `2 of 5 budgets broken.`
     pub detail: String,
 }
 
 /// The headline of a run: budgets first, then the baseline comparison if one regressed.
 pub fn headline(summary: &RunSummary) -> Headline {
-    let verdicts = &summary.judgement.verdicts;
+    let (built_in, verdicts): (Vec<&Verdict>, Vec<&Verdict>) = summary
+        .judgement
+        .verdicts
+        .iter()
+        .partition(|v| v.rule == crate::slo::delivered::RULE);
     let total = verdicts.len();
     let broken = verdicts.iter().filter(|v| !v.passed).count();
     let plural = if total == 1 { "" } else { "s" };
-    let budgets = match (total, broken) {
-        (0, _) => "No budgets were set: nothing was gated.".to_string(),
+    let mut budgets = match (total, broken) {
+        (0, _) if built_in.is_empty() => "No budgets were set: nothing was gated.".to_string(),
+        (0, _) => "No budgets were set.".to_string(),
         (1, 0) => "The budget was met.".to_string(),
         (n, 0) => format!("All {n} budgets were met."),
         (n, b) => format!("{b} of {n} budget{plural} broken."),
     };
+    let built_in_broken = built_in.iter().any(|v| !v.passed);
+    if built_in_broken {
+        budgets.push_str(" The built-in load delivered check failed.");
+    } else if total == 0 && !built_in.is_empty() {
+        budgets.push_str(" The built-in load delivered check passed.");
+    }
     let regressed = summary
         .comparison
         .as_ref()
@@ -45,7 +56,7 @@ pub fn headline(summary: &RunSummary) -> Headline {
             regressed.join(", ")
         )
     };
-    let passed = broken == 0 && regressed.is_empty();
+    let passed = broken == 0 && !built_in_broken && regressed.is_empty();
     Headline {
         passed,
         word: if passed { "PASS" } else { "FAIL" },

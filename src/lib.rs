@@ -15,7 +15,9 @@
 //!   file:line:column errors;
 //! - [`engine`]: scenarios as Goose scenarios, HTTP and WebSocket steps;
 //! - [`target`]: the server under test (checked, or the bundled one in-process);
-//! - [`metrics`]: HDR histograms per step, stage and second; failures by class;
+//! - [`metrics`]: HDR histograms per step, stage and second; failures by class; the
+//!   server's series;
+//! - [`monitor`]: scrapes the target's Prometheus metrics during the run;
 //! - [`slo`]: budgets, their verdicts and the measured capacity;
 //! - [`progress`]: the live display; [`summary`]: the `summary.json` type;
 //! - [`report`]: the terminal table and report files.
@@ -27,6 +29,7 @@ pub mod engine;
 pub mod exit;
 pub mod merge;
 pub mod metrics;
+pub mod monitor;
 pub mod progress;
 pub mod report;
 pub mod rerender;

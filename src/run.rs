@@ -250,6 +250,7 @@ async fn measure(
     secrets: Secrets,
 ) -> Result<RunSummary, AppError> {
     let stages = plan::plan_stages(scenario, args.time_scale);
+    check_open_files(scenario, &stages, target.embedded);
     // A shard runs every N-th slot of the whole arrival plan: its share of the rate.
     let rate_share = scenario.shard.map_or(1.0, |part| part.count as f64);
     let timings: Vec<StagePlan> = stages
@@ -268,11 +269,17 @@ async fn measure(
     }
     let recorder = Arc::new(recorder);
     let progress = Progress::start(recorder.clone(), stages.clone());
+    let scraper = start_monitor(scenario, budgets, &target, recorder.clone());
     let outcome =
         engine::run_attack(scenario, &stages, target.url, recorder.clone(), secrets).await;
     progress.finish().await;
+    let server = match scraper {
+        Some(scraper) => scraper.finish().await,
+        None => None,
+    };
     outcome?;
-    let metrics = recorder.snapshot();
+    let mut metrics = recorder.snapshot();
+    metrics.server = server;
     let judgement = judge(budgets, &metrics, interrupt::was_interrupted());
     Ok(RunSummary {
         schema_version: SCHEMA_VERSION,
@@ -313,6 +320,40 @@ async fn measure(
         shard: None,
         merged: None,
     })
+}
+
+/// Raises the open-files limit as far as it goes, and warns when the plan's users may
+/// still need more sockets than it allows (their connects would then fail).
+fn check_open_files(scenario: &Scenario, stages: &[plan::PlannedStage], embedded: bool) {
+    use crate::engine::open_files;
+    let limit = open_files::raise_to_hard_limit();
+    let users = match scenario.load.open {
+        Some(open) => open.max_users,
+        None => stages.iter().map(|s| s.users).max().unwrap_or(0),
+    };
+    let needed = open_files::needed(users, open_files::sockets_per_user(scenario), embedded);
+    if let Some(limit) = limit.filter(|limit| needed > *limit) {
+        log::warn!(
+            "{users} users may hold up to {needed} open files, above this process's limit of {limit}: raise the hard limit (`ulimit -Hn`, or LimitNOFILE), set `load.connections: shared`, run target-server as its own process, or split the run with --shard"
+        );
+    }
+}
+
+/// Starts scraping the target's metrics when the run monitors it (see
+/// [`crate::monitor::plan`]).
+fn start_monitor(
+    scenario: &Scenario,
+    budgets: &[Budget],
+    target: &Endpoint<'_>,
+    recorder: Arc<Recorder>,
+) -> Option<crate::monitor::Scraper> {
+    let needed = budgets.iter().any(|b| b.rule.measure.is_server());
+    let monitor = crate::monitor::plan(scenario.monitor.as_ref(), needed, target.embedded)?;
+    let url = crate::monitor::metrics_url(&monitor, target.url);
+    let shown = target::display_url(&url);
+    Some(crate::monitor::Scraper::start(
+        &monitor, url, shown, recorder,
+    ))
 }
 
 /// `reports/<scenario>-<UTC timestamp>`, with `-shard-I-of-N` for a shard.

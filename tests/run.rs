@@ -69,16 +69,18 @@ fn run_to(args: &[&str], out: &std::path::Path) -> std::process::Output {
 /// and the built-in `load delivered` check was judged, and (but under stress and the
 /// rate ramp, which exist to find where things break) nothing failed. The time scale
 /// shortens stages, not the open model's rates or the launch of its `max_users` (100
-/// a second): rate.yaml still takes about 25 s.
+/// a second): rate.yaml still takes about 25 s. The hour-long soak runs at a tenth of
+/// that scale (18 s), and must have watched the server's memory throughout.
 fn check_shipped_scenario(name: &str, target: Option<&str>) {
     let _serial = one_heavy_run_at_a_time();
     let out_dir = tempfile::tempdir().unwrap();
     let file = format!("scenarios/{name}.yaml");
+    let scale = if name == "soak" { "0.005" } else { "0.05" };
     let mut args = vec![
         "run",
         file.as_str(),
         "--time-scale",
-        "0.05",
+        scale,
         "--out",
         out_dir.path().to_str().unwrap(),
     ];
@@ -142,6 +144,25 @@ fn check_shipped_scenario(name: &str, target: Option<&str>) {
             "slot lateness is kept"
         );
     }
+    if name == "soak" {
+        let server = summary
+            .metrics
+            .server
+            .as_ref()
+            .expect("soak watches the server");
+        let memory = server.series_named("server_memory").expect("server_memory");
+        assert!(memory.points.len() >= 10, "{server:?}");
+        assert_eq!(server.failed, 0, "{server:?}");
+        assert!(
+            summary
+                .judgement
+                .verdicts
+                .iter()
+                .any(|v| v.rule == "server_memory_growth < 5%/h" && v.measured.is_some()),
+            "the growth is fitted: {:?}",
+            summary.judgement.verdicts
+        );
+    }
     if name == "stress" {
         assert!(
             summary.judgement.capacity.is_some(),
@@ -170,7 +191,7 @@ fn shipped_scenarios_run_against_the_in_process_server() {
 #[test]
 fn shipped_scenarios_run_against_a_separate_server_process() {
     let server = ServerProcess::start(&[]);
-    for name in ["normal", "spike", "stress"] {
+    for name in ["normal", "spike", "stress", "soak"] {
         check_shipped_scenario(name, Some(&server.url));
     }
 }

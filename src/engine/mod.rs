@@ -12,7 +12,10 @@
 //!   bottleneck says so.
 //!
 //! Goose runs the users, the test plan and their HTTP clients; loadgate keeps the books
-//! (`no_metrics`), so requests go straight through each user's Goose-built client.
+//! (`no_metrics`), so requests go straight through each user's Goose-built client: its
+//! own by default, or with `load.connections: shared` one client whose connection pool
+//! every user shares (Goose's shared-client strategy, a few KB per user instead of
+//! about 100 KB). A user's WebSocket is always its own.
 //!
 //! Each flow becomes a Goose scenario (weight = flow weight, wait time = think time); its
 //! setup steps run in one `on_start` transaction, each step is one transaction run in
@@ -24,6 +27,7 @@ pub mod checks;
 pub mod http;
 pub mod interrupt;
 pub mod open;
+pub mod open_files;
 pub mod plan;
 pub mod quiet;
 pub mod redact;
@@ -33,8 +37,9 @@ pub mod watch;
 pub mod ws;
 
 use crate::metrics::{Failure, Recorder, Sample, StepKind};
-use crate::scenario::{Action, Flow, Scenario, Step};
+use crate::scenario::{Action, Connections, Flow, Scenario, Step};
 use address::Address;
+use goose::client::GooseClientBuilder;
 use goose::config::GooseConfiguration;
 use goose::prelude::*;
 use plan::{goose_test_plan, PlannedStage};
@@ -165,6 +170,12 @@ async fn attack(
     // computed and thrown away.
     config.no_metrics = true;
     let mut attack = GooseAttack::initialize_with_config(config)?;
+    if scenario.load.connections == Connections::Shared {
+        // One client, built once, whose pool every user's requests share; Goose's
+        // settings for it are those the users' own clients would have had.
+        attack = attack
+            .set_client_builder_without_cookies(GooseClientBuilder::new().without_cookies())?;
+    }
     let slots = scenario
         .load
         .open

@@ -5,6 +5,7 @@
 //! one's, rounded to the second.
 
 use super::check::ShardRun;
+use crate::metrics::server::{ServerMetrics, ServerSeries};
 use crate::metrics::{RunMetrics, SecondSample, StageArrivals, StageMetrics, StepMetrics};
 use crate::shard::WholePlan;
 use chrono::{DateTime, Utc};
@@ -62,6 +63,9 @@ pub fn add_metrics(runs: &[ShardRun], offsets: &[u64], plan: &WholePlan) -> RunM
             add_second(&mut whole.series, sample, offset);
         }
         crate::metrics::generator::merge_generator(&mut whole.generator, &shard.generator);
+        if let Some(server) = &shard.server {
+            add_server(&mut whole.server, server, offset);
+        }
         users_peaks += shard.peak_users;
         ws_peaks += shard.peak_ws_connections;
         whole.peak_users = whole.peak_users.max(shard.peak_users);
@@ -77,6 +81,46 @@ pub fn add_metrics(runs: &[ShardRun], offsets: &[u64], plan: &WholePlan) -> RunM
         .max(busiest(|s| s.ws_open))
         .min(ws_peaks);
     whole
+}
+
+/// Adds a shard's view of the server, `offset` seconds later on the whole run's clock.
+/// Shards watch the same server, each on its own clock, so their points together are
+/// a denser sampling of it: every point is kept (a memory peak seen by any shard is
+/// the peak), in time order, and the scrape counts add up.
+fn add_server(whole: &mut Option<ServerMetrics>, shard: &ServerMetrics, offset: u64) {
+    let shifted = |series: &ServerSeries| {
+        let mut series = series.clone();
+        for point in &mut series.points {
+            point.0 += offset as f64;
+        }
+        series
+    };
+    let Some(whole) = whole else {
+        let mut first = shard.clone();
+        first.series = shard.series.iter().map(shifted).collect();
+        *whole = Some(first);
+        return;
+    };
+    whole.scrapes += shard.scrapes;
+    whole.failed += shard.failed;
+    for (reason, failure) in &shard.failures {
+        whole
+            .failures
+            .entry(reason.clone())
+            .and_modify(|f| f.count += failure.count)
+            .or_insert_with(|| failure.clone());
+    }
+    for series in &shard.series {
+        let theirs = shifted(series);
+        match whole.series.iter_mut().find(|s| s.name == series.name) {
+            Some(mine) => {
+                mine.absent += theirs.absent;
+                mine.points.extend(theirs.points);
+                mine.points.sort_by(|a, b| a.at().total_cmp(&b.at()));
+            }
+            None => whole.series.push(theirs),
+        }
+    }
 }
 
 /// The whole plan's stages, with nothing measured yet.

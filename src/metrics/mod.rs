@@ -6,12 +6,15 @@
 //! - `histogram`: the µs histogram and its compact encoding; `failure`: failure classes;
 //! - `scope`: which steps a figure covers (all, HTTP, WebSocket, named);
 //! - `generator`: the load generator's own CPU and timer lag, per stage.
+//! - `server`: the target's own metrics over the run (memory, CPU, named series), from
+//!   the scenario's `monitor:`.
 
 pub mod failure;
 pub mod generator;
 pub mod histogram;
 pub mod recorder;
 pub mod scope;
+pub mod server;
 pub mod snapshot;
 
 pub use failure::{Failure, FailureKind};
@@ -19,6 +22,7 @@ pub use generator::{CpuFigures, GeneratorMetrics, GeneratorWindow};
 pub use histogram::LatencyHistogram;
 pub use recorder::{LiveView, Recorder, Sample, StagePlan};
 pub use scope::Scope;
+pub use server::{ServerMetrics, ServerSeries};
 pub use snapshot::{
     FailureCount, RunMetrics, SecondSample, StageArrivals, StageMetrics, StepKind, StepMetrics,
 };

@@ -165,6 +165,11 @@ impl Recorder {
             .unwrap_or_default()
     }
 
+    /// Time since the run's clock started (`None` before), for the metrics scraper.
+    pub fn run_clock(&self) -> Option<Duration> {
+        self.start.get().map(Instant::elapsed)
+    }
+
     /// Starts the run's clock now (once; later calls change nothing).
     pub fn start_clock(&self, at: Instant) {
         self.start.get_or_init(|| at);

@@ -229,6 +229,10 @@ pub struct RunMetrics {
     /// The generator's own CPU and timing (absent in older files).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generator: Option<GeneratorMetrics>,
+    /// The target's own metrics, scraped during the run (the scenario's `monitor:`);
+    /// absent when nothing was monitored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<super::server::ServerMetrics>,
 }
 
 impl RunMetrics {
@@ -279,6 +283,10 @@ impl RunMetrics {
         self.peak_ws_connections += other.peak_ws_connections;
         self.peak_users += other.peak_users;
         merge_generator(&mut self.generator, &other.generator);
+        // Shards watch the same server: the first shard's view of it stands.
+        if self.server.is_none() {
+            self.server = other.server.clone();
+        }
     }
 }
 

@@ -8,7 +8,7 @@
 //! spaces so a row stays one row.
 
 use super::view::format::format_duration;
-use super::view::{BaselineView, GeneratorView, RunView, StepTable, VerdictRow};
+use super::view::{BaselineView, GeneratorView, RunView, ServerView, StepTable, VerdictRow};
 use super::{Chart, ReportError, ReportFile, ReportWriter};
 use crate::summary::RunSummary;
 use std::fmt::Write as _;
@@ -166,6 +166,38 @@ fn generator_section(md: &mut String, generator: &GeneratorView) {
     let _ = writeln!(md, "\n{}", escape(&generator.note));
 }
 
+/// The monitored server: the scrapes, then one row per series.
+fn server_section(md: &mut String, server: &ServerView) {
+    let _ = writeln!(md, "\n### Server\n\n{}\n", escape(&server.statement));
+    for (reason, count, example) in &server.failures {
+        let _ = writeln!(
+            md,
+            "- scrape failed: {} ×{} (e.g. {})",
+            escape(reason),
+            count,
+            escape(example)
+        );
+    }
+    if !server.failures.is_empty() {
+        md.push('\n');
+    }
+    md.push_str("| series | min | mean | max | growth |\n| --- | ---: | ---: | ---: | ---: |\n");
+    for r in &server.rows {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} |",
+            escape(&r.name),
+            escape(&r.min),
+            escape(&r.mean),
+            escape(&r.max),
+            escape(&r.growth)
+        );
+    }
+    if let Some(note) = server.note {
+        let _ = writeln!(md, "\n{}", escape(note));
+    }
+}
+
 /// The key per-step figures (the HTML report has every percentile and each stage).
 fn steps_section(md: &mut String, steps: &StepTable) {
     md.push_str("\n### Steps\n\n");
@@ -254,6 +286,9 @@ fn markdown(summary: &RunSummary) -> String {
     }
     if let Some(generator) = &view.generator {
         generator_section(&mut md, generator);
+    }
+    if let Some(server) = &view.server {
+        server_section(&mut md, server);
     }
     if !view.steps.rows.is_empty() {
         steps_section(&mut md, &view.steps);

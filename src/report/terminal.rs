@@ -8,7 +8,7 @@
 //! wrapped at word boundaries. PASS and FAIL are coloured only when stdout is a
 //! terminal and `NO_COLOR` is unset or empty (<https://no-color.org>).
 
-use super::view::{GeneratorView, RunView, StepTable, VerdictRow};
+use super::view::{GeneratorView, RunView, ServerView, StepTable, VerdictRow};
 use crate::summary::RunSummary;
 use anstyle::{AnsiColor, Style};
 use comfy_table::presets::UTF8_FULL_CONDENSED;
@@ -90,6 +90,9 @@ impl Terminal {
         if let Some(generator) = &view.generator {
             lines.extend(self.generator_table(generator));
         }
+        if let Some(server) = &view.server {
+            lines.extend(self.server_lines(server));
+        }
         lines.extend(self.verdict_lines(&view));
         lines
     }
@@ -141,6 +144,55 @@ impl Terminal {
             "report.html has every figure",
         );
         lines.extend(self.wrap(&generator.note, "", ""));
+        lines
+    }
+
+    /// The monitored server: where and how often it was scraped, failed scrapes by
+    /// reason, and one row per series (the source column goes first when narrow).
+    pub fn server_lines(&self, server: &ServerView) -> Vec<String> {
+        let mut lines = self.wrap(&format!("Server: {}", server.statement), "", "  ");
+        for (reason, count, example) in &server.failures {
+            lines.extend(self.wrap(
+                &format!("scrape failed: {reason} ×{count} (e.g. {example})"),
+                "  ",
+                "    ",
+            ));
+        }
+        let header = ["series", "source", "points", "min", "mean", "max", "growth"];
+        let rows: Vec<Vec<String>> = server
+            .rows
+            .iter()
+            .map(|r| {
+                vec![
+                    r.name.clone(),
+                    r.source.clone(),
+                    r.points.clone(),
+                    r.min.clone(),
+                    r.mean.clone(),
+                    r.max.clone(),
+                    r.growth.clone(),
+                ]
+            })
+            .collect();
+        lines.extend(self.fit_table(
+            &header,
+            &rows,
+            &[
+                Droppable {
+                    name: "source",
+                    columns: &[1],
+                },
+                Droppable {
+                    name: "points",
+                    columns: &[2],
+                },
+            ],
+            &[2, 3, 4, 5, 6],
+            "report.html has every figure",
+        ));
+        if let Some(note) = server.note {
+            lines.extend(self.wrap(note, "", "  "));
+        }
         lines
     }
 

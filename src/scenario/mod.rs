@@ -10,11 +10,15 @@
 //!   `tree`: the YAML tree, built without recursion, with a depth limit and one document;
 //! - `names`: what names may hold; `http_values`: header names and values, JSON pointers;
 //! - `shard`: one shard's part of a scenario split across processes (`--shard I/N`).
+//! - `monitor`: the `monitor:` block (metrics URL, scrape interval, named series).
 
 pub mod diagnostic;
 pub mod duration;
 pub mod http_values;
 pub mod model;
+pub mod monitor;
+#[cfg(test)]
+mod monitor_tests;
 pub mod names;
 pub mod parse;
 #[cfg(test)]

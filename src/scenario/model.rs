@@ -31,6 +31,8 @@ pub struct Scenario {
     /// Set when this process runs one shard of the scenario (`--shard`); `None` runs
     /// the whole.
     pub shard: Option<super::shard::ShardPart>,
+    /// The `monitor:` block: the target's Prometheus metrics to scrape during the run.
+    pub monitor: Option<super::monitor::Monitor>,
 }
 
 /// Load as a sequence of stages, run as a Goose test plan.
@@ -40,6 +42,22 @@ pub struct Load {
     pub stages: Vec<Stage>,
     /// Set when the stages give arrival rates (`rate:`): the open model.
     pub open: Option<OpenModel>,
+    /// Whose HTTP connections a user's requests go over (`load.connections`).
+    pub connections: Connections,
+}
+
+/// What a user owns of the HTTP connections. A user's WebSocket is always its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Connections {
+    /// Each user has its own HTTP client and keep-alive connections, as a browser
+    /// would: the target sees one set of connections per user (the default, and
+    /// Gatling's). It costs about 100 KB per user, most of it the client's TLS roots.
+    #[default]
+    PerUser,
+    /// Every user sends over one client's pool of keep-alive connections, as a
+    /// service calling the target would; a few KB per user, for runs of many
+    /// thousands of users. No user keeps cookies either way: headers are explicit.
+    Shared,
 }
 
 /// The open model's settings: iterations start on a clock, whatever the target does.

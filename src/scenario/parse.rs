@@ -10,6 +10,7 @@ use super::http_values::{
     check_header_name, check_header_value, check_http_path, check_pointer, check_ws_path,
 };
 use super::model::*;
+use super::monitor::read_monitor;
 use super::names::{check_description, check_name, check_scenario_name};
 use super::rate::parse_rate;
 use super::reader::{join, parse_tree, Reader};
@@ -33,6 +34,7 @@ const TOP_KEYS: &[&str] = &[
     "timeout",
     "load",
     "flows",
+    "monitor",
 ];
 const STEP_KINDS: &[&str] = &["http", "ws_connect", "ws_send", "ws_receive", "ws_close"];
 const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"];
@@ -113,6 +115,7 @@ fn read_scenario(r: &mut Reader, tree: &Node) -> Option<Scenario> {
         .unwrap_or(DEFAULT_TIMEOUT);
     let load = r.required(top, "", "load").and_then(|n| read_load(r, n));
     let flows = r.required(top, "", "flows").and_then(|n| read_flows(r, n));
+    let monitor = top.get_node("monitor").map(|n| read_monitor(r, n));
     if let (Some(load), Some(flows)) = (&load, &flows) {
         let peak = load.stages.iter().map(|s| s.users).max().unwrap_or(0);
         if peak > 0 && peak < flows.len() {
@@ -141,6 +144,10 @@ fn read_scenario(r: &mut Reader, tree: &Node) -> Option<Scenario> {
         load: load?,
         flows: flows?,
         shard: None,
+        monitor: match monitor {
+            Some(read) => Some(read?),
+            None => None,
+        },
     })
 }
 
@@ -161,7 +168,11 @@ fn read_budgets(r: &mut Reader, node: &Node) -> Vec<(String, Position)> {
 }
 
 fn read_load(r: &mut Reader, node: &Node) -> Option<Load> {
-    let map = r.mapping(node, "load", &["stages", "max_users", "arrivals"])?;
+    let map = r.mapping(
+        node,
+        "load",
+        &["stages", "max_users", "arrivals", "connections"],
+    )?;
     let stages_node = r.required(map, "load", "stages")?;
     let items = r.sequence(stages_node, "load.stages")?;
     if items.is_empty() {
@@ -182,6 +193,7 @@ fn read_load(r: &mut Reader, node: &Node) -> Option<Load> {
     let open = open == Some(true);
     let max_users = read_max_users(r, map, open);
     let arrivals = read_arrivals(r, map, open);
+    let connections = read_connections(r, map);
     let stages: Vec<Stage> = items
         .iter()
         .enumerate()
@@ -217,7 +229,31 @@ fn read_load(r: &mut Reader, node: &Node) -> Option<Load> {
         }),
         (true, _, _) => return None,
     };
-    Some(Load { stages, open })
+    Some(Load {
+        stages,
+        open,
+        connections: connections?,
+    })
+}
+
+/// `load.connections`: `per_user` (the default) or `shared`.
+fn read_connections(r: &mut Reader, load: &MarkedMappingNode) -> Option<Connections> {
+    let Some(node) = load.get_node("connections") else {
+        return Some(Connections::PerUser);
+    };
+    let text = r.string(node, "load.connections")?;
+    match text.trim() {
+        "per_user" => Some(Connections::PerUser),
+        "shared" => Some(Connections::Shared),
+        other => {
+            r.error(
+                node,
+                "load.connections",
+                format!("`{other}` is not a choice: use `per_user` (each user its own HTTP connections) or `shared` (one pool for every user)"),
+            );
+            None
+        }
+    }
 }
 
 /// One stage: `users:` in the closed model, `rate:` in the open one, never both.

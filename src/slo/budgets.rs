@@ -3,7 +3,9 @@
 //! `budgets:` rules. Every rule is checked against the scenario before anything runs: a
 //! step or stage it names must exist.
 
-use super::rule::{parse_rule, Rule, Scope, StageRef};
+use super::rule::{parse_rule, LimitKind, Measure, Rule, Scope, SeriesStat, StageRef};
+use crate::metrics::server::SeriesUnit;
+use crate::scenario::monitor::Monitor;
 use crate::scenario::names::check_shown_text;
 use crate::scenario::reader::{join, parse_tree, Reader};
 use crate::scenario::source::{decode, read_input_file};
@@ -98,7 +100,21 @@ fn check(
     scenario: &Scenario,
     known: &Known,
 ) -> Result<Budget, String> {
-    let rule = parse_checked(text)?;
+    let mut rule = parse_checked(text)?;
+    if let Measure::Server {
+        series,
+        stat,
+        limit,
+    } = &rule.measure
+    {
+        let monitor = scenario.monitor.clone().unwrap_or_default();
+        let kind = server_limit(text, &monitor, series, *stat, *limit, rule.limit)?;
+        rule.measure = Measure::Server {
+            series: series.clone(),
+            stat: *stat,
+            limit: kind,
+        };
+    }
     if let Scope::Steps(steps) = &rule.scope {
         for step in steps {
             if !known.set.contains(step.as_str()) {
@@ -131,6 +147,57 @@ fn check(
         source,
         stage,
     })
+}
+
+/// Checks a server budget against the scenario's series: the series must exist, and
+/// the limit must be written in its unit. Returns the limit's kind in that unit (a
+/// plain number against a byte series is bytes, against a ratio a fraction).
+fn server_limit(
+    text: &str,
+    monitor: &Monitor,
+    series: &str,
+    stat: SeriesStat,
+    written: LimitKind,
+    limit: f64,
+) -> Result<LimitKind, String> {
+    let Some(def) = monitor.series_named(series) else {
+        let names: Vec<&str> = monitor.series.iter().map(|s| s.name.as_str()).collect();
+        let hint = match crate::scenario::reader::closest(series, &names) {
+            Some(close) => format!("; did you mean `{close}`?"),
+            None => String::new(),
+        };
+        return Err(format!(
+            "`{text}`: `{series}` is neither a measure (pNN, mean, max, error_rate, throughput, ws_connections, server_memory, server_cpu, server_memory_growth) nor a series of the scenario's `monitor:` (its series: {}){hint}",
+            names.join(", ")
+        ));
+    };
+    if stat == SeriesStat::Growth {
+        return Ok(LimitKind::PercentPerHour);
+    }
+    let unit = SeriesUnit::of(def);
+    match (unit, written) {
+        (SeriesUnit::Bytes, LimitKind::Bytes | LimitKind::Number) => Ok(LimitKind::Bytes),
+        (SeriesUnit::Cores, LimitKind::Percent) => Ok(LimitKind::Percent),
+        (SeriesUnit::Cores, _) => Err(format!(
+            "`{text}`: {series} is a share of the monitored cores (`monitor.cores`); write a percentage such as `70%`"
+        )),
+        (SeriesUnit::Fraction, LimitKind::Percent) => Ok(LimitKind::Percent),
+        (SeriesUnit::Fraction, LimitKind::Number) if limit <= 1.0 => Ok(LimitKind::Percent),
+        (SeriesUnit::Fraction, _) => Err(format!(
+            "`{text}`: {series} is a ratio; write a percentage (`80%`) or a fraction up to 1"
+        )),
+        (SeriesUnit::PerSecond, LimitKind::PerSecond | LimitKind::Number) => {
+            Ok(LimitKind::PerSecond)
+        }
+        (SeriesUnit::PerSecond, _) => Err(format!(
+            "`{text}`: {series} is a rate; write it per second, e.g. `20/s`"
+        )),
+        (SeriesUnit::Number, LimitKind::Number | LimitKind::Bytes) => Ok(written),
+        (SeriesUnit::Bytes | SeriesUnit::Number, _) => Err(format!(
+            "`{text}`: {series} is a level ({}); write a size such as `512MB` or a number",
+            def.source.describe()
+        )),
+    }
 }
 
 /// A rule's syntax, and text fit to be shown in reports (no control characters).
@@ -242,4 +309,52 @@ fn read_budget_tree(
         }
     }
     r.finish(Some(budgets))
+}
+
+#[cfg(test)]
+mod server_tests {
+    use super::*;
+    use crate::scenario::parse_scenario;
+
+    fn budgets_of(monitor: &str, rules: &[&str]) -> Result<Vec<Budget>, Diagnostics> {
+        let list: Vec<String> = rules.iter().map(|r| format!("  - \"{r}\"\n")).collect();
+        let text = format!(
+            "name: s\nload:\n  stages:\n    - {{ name: hold, users: 1, over: 1s }}\nflows:\n  - name: f\n    steps:\n      - http: {{ path: / }}\n{monitor}budgets:\n{}",
+            list.concat()
+        );
+        let scenario = parse_scenario(Path::new("s.yaml"), &text, &|_| None).unwrap();
+        load_budgets(&scenario)
+    }
+
+    #[test]
+    fn server_budgets_are_checked_against_the_series() {
+        let ok = budgets_of(
+            "monitor:\n  series:\n    - { name: cache_hit_rate, ratio: { of: h, over: [h, m] } }\n",
+            &[
+                "server_memory < 512MB",
+                "server_cpu < 70% in stage hold",
+                "server_memory_growth < 5%/h",
+                "cache_hit_rate > 0.8",
+            ],
+        )
+        .unwrap();
+        assert_eq!(ok.len(), 4);
+        assert_eq!(ok[1].stage, Some(0));
+        assert_eq!(ok[3].rule.measure.unit(), crate::slo::Unit::Fraction);
+        let err = budgets_of("", &["cache_hit_rate > 80%"])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(
+                "nor a series of the scenario's `monitor:` (its series: server_memory, server_cpu)"
+            ),
+            "{err}"
+        );
+        let err = budgets_of("", &["server_cpu < 2"]).unwrap_err().to_string();
+        assert!(err.contains("write a percentage such as `70%`"), "{err}");
+        let err = budgets_of("", &["server_memroy < 1GB"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("did you mean `server_memory`?"), "{err}");
+    }
 }

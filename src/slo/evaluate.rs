@@ -7,7 +7,8 @@
 //! budget fails and says why.
 
 use super::budgets::Budget;
-use super::rule::{Measure, Rule, Scope};
+use super::rule::{Measure, Rule, Scope, SeriesStat};
+use super::server::ServerWindow;
 use super::verdict::{Capacity, Judgement, RateRange, StageRef, StageVerdicts, Unit, Verdict};
 use crate::metrics::snapshot::merge_scope;
 use crate::metrics::{RunMetrics, StageMetrics, StepMetrics};
@@ -23,6 +24,8 @@ struct Window<'a> {
     stage: Option<&'a StageMetrics>,
     /// The window did not run to its end (the run was interrupted).
     partial: bool,
+    /// The monitored server series over the same window.
+    server: ServerWindow<'a>,
 }
 
 /// Judges every budget over the run. Runs of several stages are also judged stage by
@@ -36,6 +39,12 @@ pub fn judge(budgets: &[Budget], metrics: &RunMetrics, interrupted: bool) -> Jud
         peak_ws: metrics.peak_ws_connections,
         stage: None,
         partial: interrupted,
+        server: ServerWindow {
+            server: metrics.server.as_ref(),
+            span: (0.0, f64::INFINITY),
+            holds: holding_spans(metrics),
+            stage: None,
+        },
     };
     let mut verdicts: Vec<Verdict> = budgets
         .iter()
@@ -84,6 +93,21 @@ pub fn series_scopes(budgets: &[Budget]) -> Vec<Scope> {
     scopes
 }
 
+/// The stages that hold the load (the same users, or the same arrival rate, at their
+/// start and end, above zero), as they ran: a whole-run growth is fitted to these.
+pub fn holding_spans(metrics: &RunMetrics) -> Vec<(f64, f64)> {
+    metrics
+        .stages
+        .iter()
+        .filter(|s| s.ran_secs > 0.0)
+        .filter(|s| match &s.arrivals {
+            Some(a) => a.start_rate == a.end_rate && a.end_rate > 0.0,
+            None => s.start_users == s.users && s.users > 0,
+        })
+        .map(|s| (s.start_secs, s.start_secs + s.ran_secs))
+        .collect()
+}
+
 /// Why a stage-pinned budget has no figure: its stage never started.
 fn not_reached(stage: &StageMetrics, interrupted: bool) -> String {
     let name = stage_label(stage);
@@ -121,6 +145,12 @@ fn stage_window<'a>(
         peak_ws,
         stage: Some(stage),
         partial: interrupted && stage.ran_secs < stage.duration_secs,
+        server: ServerWindow {
+            server: metrics.server.as_ref(),
+            span: (start, end),
+            holds: Vec::new(),
+            stage: Some(stage_label(stage)),
+        },
     }
 }
 
@@ -139,9 +169,22 @@ fn judge_stage(
         .iter()
         .filter(|b| match b.stage {
             Some(index) => index == stage.index,
+            // A growth is judged over the stages that hold the load, never stage by
+            // stage: a ramp grows memory on its way up.
+            None if matches!(
+                b.rule.measure,
+                Measure::Server {
+                    stat: SeriesStat::Growth,
+                    ..
+                }
+            ) =>
+            {
+                false
+            }
             None => {
                 b.rule.comparison.is_upper_bound()
                     && (stalled
+                        || b.rule.measure.is_server()
                         || b.rule.measure == Measure::WsConnections
                         || merge_scope(&stage.steps, &b.rule.scope).is_some())
             }
@@ -279,8 +322,9 @@ fn base(
         measured,
         unit: rule.measure.unit(),
         steps,
-        scope: match rule.measure {
+        scope: match &rule.measure {
             Measure::WsConnections => "open WebSockets".to_string(),
+            Measure::Server { series, .. } => format!("server series {series}"),
             _ => rule.scope.label(),
         },
         stage,
@@ -293,7 +337,7 @@ fn base(
 fn verdict(budget: &Budget, window: &Window) -> Verdict {
     let rule = &budget.rule;
     let steps: Vec<String> = match rule.measure {
-        Measure::WsConnections => Vec::new(),
+        Measure::WsConnections | Measure::Server { .. } => Vec::new(),
         _ => window
             .steps
             .iter()
@@ -315,12 +359,15 @@ fn measure(rule: &Rule, window: &Window) -> Result<f64, String> {
     if rule.measure == Measure::WsConnections {
         return Ok(window.peak_ws as f64);
     }
+    if let Measure::Server { series, stat, .. } = &rule.measure {
+        return super::server::figure(series, *stat, &window.server);
+    }
     let Some(merged) = merge_scope(window.steps, &rule.scope).filter(|m| m.count > 0) else {
         return Err(no_samples(rule, window));
     };
     let timed = merged.latency.count() > 0;
-    match rule.measure {
-        Measure::Percentile(p) if timed => Ok(merged.latency.percentile(p) as f64),
+    match &rule.measure {
+        Measure::Percentile(p) if timed => Ok(merged.latency.percentile(*p) as f64),
         Measure::Mean if timed => Ok(merged.latency.mean()),
         Measure::Max if timed => Ok(merged.latency.max() as f64),
         Measure::Percentile(_) | Measure::Mean | Measure::Max => Err(format!(
@@ -333,6 +380,9 @@ fn measure(rule: &Rule, window: &Window) -> Result<f64, String> {
         }
         Measure::Throughput => Err("the window lasted no time".into()),
         Measure::WsConnections => Ok(window.peak_ws as f64),
+        Measure::Server { series, stat, .. } => {
+            super::server::figure(series, *stat, &window.server)
+        }
     }
 }
 

@@ -3,15 +3,16 @@
 //!
 //! - `rule`: the syntax; `budgets`: the budgets file and inline rules, checked against
 //!   the scenario; `evaluate`: verdicts, stage verdicts and capacity; `delivered`: the
-//!   open model's built-in `load delivered` check; `verdict`: the result types written to
-//!   `summary.json`.
+//!   open model's built-in `load delivered` check; `server`: the server budgets' figures
+//!   from the monitored series; `verdict`: the result types written to `summary.json`.
 
 pub mod budgets;
 pub mod delivered;
 pub mod evaluate;
 pub mod rule;
+mod server;
 pub mod verdict;
 
 pub use budgets::{load_budgets, Budget};
-pub use evaluate::{judge, series_scopes};
+pub use evaluate::{holding_spans, judge, series_scopes};
 pub use verdict::{Capacity, Judgement, RateRange, StageRef, StageVerdicts, Unit, Verdict};

@@ -3,6 +3,12 @@
 //! `mean < 500ms for ws-reply in stage steady`, `ws_connections >= 1000`.
 //!
 //! `<measure> <comparison> <limit> [for <scope>] [in stage <number or name>]`.
+//!
+//! Server measures judge the series of the scenario's `monitor:` (see
+//! `scenario::monitor`): `server_memory < 512MB` (the peak), `server_cpu < 70%` (the
+//! mean), `server_memory_growth < 5%/h` (the fitted slope over the stages that hold the
+//! load, as a share of the level), and any named series by its mean, or
+//! `min(name)`, `max(name)`, `mean(name)`, `growth(name)`.
 
 use super::verdict::Unit;
 pub use crate::metrics::Scope;
@@ -24,9 +30,67 @@ pub enum Measure {
     Throughput,
     /// Most WebSockets open at once.
     WsConnections,
+    /// A figure of a monitored server series.
+    Server {
+        /// The series' name (`server_memory`, `cache_hit_rate`).
+        series: String,
+        /// Which figure of it.
+        stat: SeriesStat,
+        /// How the limit was written, which gives the unit.
+        limit: LimitKind,
+    },
 }
 
+/// The figure of a server series a budget judges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeriesStat {
+    /// The mean of the window's points.
+    Mean,
+    /// The lowest point.
+    Min,
+    /// The highest point.
+    Max,
+    /// The least-squares slope as a share of the level, per hour.
+    Growth,
+}
+
+impl SeriesStat {
+    fn name(self) -> &'static str {
+        match self {
+            SeriesStat::Mean => "mean",
+            SeriesStat::Min => "min",
+            SeriesStat::Max => "max",
+            SeriesStat::Growth => "growth",
+        }
+    }
+}
+
+/// A server budget's limit, by how it is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitKind {
+    /// `512MB`, `4GB`, `800MiB`.
+    Bytes,
+    /// `70%`, stored as a fraction.
+    Percent,
+    /// `5%/h`, stored as a fraction per hour.
+    PercentPerHour,
+    /// `20/s`.
+    PerSecond,
+    /// A plain number.
+    Number,
+}
+
+/// The memory series, and its growth's name in rules.
+const SERVER_MEMORY: &str = crate::scenario::monitor::SERVER_MEMORY;
+const SERVER_CPU: &str = crate::scenario::monitor::SERVER_CPU;
+const SERVER_MEMORY_GROWTH: &str = "server_memory_growth";
+
 impl Measure {
+    /// Whether it judges a monitored server series.
+    pub fn is_server(&self) -> bool {
+        matches!(self, Measure::Server { .. })
+    }
+
     /// The unit its figures are in.
     pub fn unit(&self) -> Unit {
         match self {
@@ -34,6 +98,13 @@ impl Measure {
             Measure::ErrorRate => Unit::Fraction,
             Measure::Throughput => Unit::PerSecond,
             Measure::WsConnections => Unit::Count,
+            Measure::Server { limit, .. } => match limit {
+                LimitKind::Bytes => Unit::Bytes,
+                LimitKind::Percent => Unit::Fraction,
+                LimitKind::PercentPerHour => Unit::FractionPerHour,
+                LimitKind::PerSecond => Unit::PerSecond,
+                LimitKind::Number => Unit::Number,
+            },
         }
     }
 }
@@ -47,6 +118,12 @@ impl fmt::Display for Measure {
             Measure::ErrorRate => f.write_str("error_rate"),
             Measure::Throughput => f.write_str("throughput"),
             Measure::WsConnections => f.write_str("ws_connections"),
+            Measure::Server { series, stat, .. } => match (series.as_str(), stat) {
+                (SERVER_MEMORY, SeriesStat::Growth) => f.write_str(SERVER_MEMORY_GROWTH),
+                (SERVER_MEMORY, SeriesStat::Max) => f.write_str(series),
+                (name, SeriesStat::Mean) if name != SERVER_MEMORY => f.write_str(name),
+                (name, stat) => write!(f, "{}({name})", stat.name()),
+            },
         }
     }
 }
@@ -141,9 +218,30 @@ pub fn parse_rule(text: &str) -> Result<Rule, String> {
     } else {
         (Comparison::Above, &rest[1..])
     };
-    let limit = parse_limit(&measure, limit_text.trim())?;
+    let (measure, limit) = match measure {
+        Measure::Server { series, stat, .. } => {
+            let (limit, kind) = parse_server_limit(&series, stat, limit_text.trim())?;
+            (
+                Measure::Server {
+                    series,
+                    stat,
+                    limit: kind,
+                },
+                limit,
+            )
+        }
+        other => {
+            let limit = parse_limit(&other, limit_text.trim())?;
+            (other, limit)
+        }
+    };
     if measure == Measure::WsConnections && scope != Scope::All {
         return Err("`ws_connections` counts the whole run's sockets; drop the `for` part".into());
+    }
+    if measure.is_server() && scope != Scope::All {
+        return Err(format!(
+            "`{measure}` is the server's, not a step's; drop the `for` part"
+        ));
     }
     Ok(Rule {
         measure,
@@ -161,6 +259,33 @@ fn parse_measure(text: &str) -> Result<Measure, String> {
         "error_rate" | "errors" => Ok(Measure::ErrorRate),
         "throughput" | "rate" => Ok(Measure::Throughput),
         "ws_connections" => Ok(Measure::WsConnections),
+        SERVER_MEMORY => Ok(server(SERVER_MEMORY, SeriesStat::Max)),
+        SERVER_CPU => Ok(server(SERVER_CPU, SeriesStat::Mean)),
+        SERVER_MEMORY_GROWTH => Ok(server(SERVER_MEMORY, SeriesStat::Growth)),
+        _ if text.ends_with(')') => {
+            let (stat, rest) = text
+                .split_once('(')
+                .ok_or_else(|| format!("unknown measure `{text}`"))?;
+            let stat = match stat.trim() {
+                "mean" | "avg" => SeriesStat::Mean,
+                "min" => SeriesStat::Min,
+                "max" => SeriesStat::Max,
+                "growth" => SeriesStat::Growth,
+                other => {
+                    return Err(format!(
+                    "unknown figure `{other}(…)` of a server series (use mean, min, max or growth)"
+                ))
+                }
+            };
+            let name = rest.trim_end_matches(')').trim();
+            if !is_series_name(name) {
+                return Err(format!("`{name}` is not a series name"));
+            }
+            Ok(server(name, stat))
+        }
+        _ if is_series_name(text) && !looks_like_percentile(text) => {
+            Ok(server(text, SeriesStat::Mean))
+        }
         _ => {
             let percentile = text
                 .strip_prefix('p')
@@ -171,6 +296,87 @@ fn parse_measure(text: &str) -> Result<Measure, String> {
             })
         }
     }
+}
+
+fn server(series: &str, stat: SeriesStat) -> Measure {
+    Measure::Server {
+        series: series.to_string(),
+        stat,
+        limit: LimitKind::Number,
+    }
+}
+
+/// What a series may be called: lowercase letters, digits and `_`.
+fn is_series_name(text: &str) -> bool {
+    text.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && text
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// `p95`, `p99x`: a percentile, written right or wrong, never a series.
+fn looks_like_percentile(text: &str) -> bool {
+    text.strip_prefix('p')
+        .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+}
+
+/// Bytes in one of each size suffix: powers of 1024, as memory tools count
+/// (`512MB` is 512 × 1024 × 1024 bytes; `MiB` says the same).
+const BYTE_UNITS: &[(&str, f64)] = &[
+    ("KiB", 1024.0),
+    ("MiB", 1048576.0),
+    ("GiB", 1073741824.0),
+    ("TiB", 1099511627776.0),
+    ("KB", 1024.0),
+    ("MB", 1048576.0),
+    ("GB", 1073741824.0),
+    ("TB", 1099511627776.0),
+    ("B", 1.0),
+];
+
+/// A server budget's limit and how it was written: `512MB`, `70%`, `5%/h`, `20/s`, or
+/// a plain number. Growth takes only `%/h`, and `%/h` only growth.
+fn parse_server_limit(
+    series: &str,
+    stat: SeriesStat,
+    text: &str,
+) -> Result<(f64, LimitKind), String> {
+    let number = |t: &str| {
+        t.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite() && *n >= 0.0)
+            .ok_or_else(|| format!("`{text}` is not a limit"))
+    };
+    if let Some(percent) = text.strip_suffix("%/h") {
+        if stat != SeriesStat::Growth {
+            return Err(format!(
+                "`%/h` is a growth; write `growth({series})` (or `server_memory_growth`), or give {series} a level"
+            ));
+        }
+        return Ok((number(percent)? / 100.0, LimitKind::PercentPerHour));
+    }
+    if stat == SeriesStat::Growth {
+        return Err(format!(
+            "a growth needs a rate of change such as `5%/h` (a share of the level per hour), not `{text}`"
+        ));
+    }
+    if let Some(percent) = text.strip_suffix('%') {
+        return Ok((number(percent)? / 100.0, LimitKind::Percent));
+    }
+    if let Some(rate) = text.strip_suffix("/s") {
+        return Ok((number(rate)?, LimitKind::PerSecond));
+    }
+    for (suffix, bytes) in BYTE_UNITS {
+        if let Some(value) = text.strip_suffix(suffix) {
+            return Ok((number(value)? * bytes, LimitKind::Bytes));
+        }
+    }
+    number(text)
+        .map(|n| (n, LimitKind::Number))
+        .map_err(|_| format!("`{text}` is not a limit: write a size (`512MB`), a percentage (`80%`), a rate (`20/s`) or a number"))
 }
 
 fn parse_limit(measure: &Measure, text: &str) -> Result<f64, String> {
@@ -202,6 +408,10 @@ fn parse_limit(measure: &Measure, text: &str) -> Result<f64, String> {
         Unit::Count => number(text)
             .filter(|n| n.fract() == 0.0)
             .ok_or_else(|| format!("ws_connections needs a whole number, not `{text}`")),
+        // Server measures read their limits in `parse_server_limit`.
+        Unit::Bytes | Unit::FractionPerHour | Unit::Number => {
+            number(text).ok_or_else(|| format!("`{text}` is not a limit"))
+        }
     }
 }
 
@@ -267,6 +477,45 @@ mod tests {
     }
 
     #[test]
+    fn server_measures_read_aloud() {
+        let r = parse_rule("server_memory < 512MB").unwrap();
+        assert_eq!(r.limit, 512.0 * 1024.0 * 1024.0);
+        assert_eq!(r.measure.unit(), Unit::Bytes);
+        assert_eq!(r.measure.to_string(), "server_memory");
+        let r = parse_rule("server_cpu < 70% in stage steady").unwrap();
+        assert!((r.limit - 0.7).abs() < 1e-12);
+        assert_eq!(r.stage, Some(StageRef::Name("steady".into())));
+        let r = parse_rule("server_memory_growth < 5%/h").unwrap();
+        assert_eq!(
+            (r.measure.unit(), r.measure.to_string()),
+            (Unit::FractionPerHour, "server_memory_growth".to_string())
+        );
+        assert!((r.limit - 0.05).abs() < 1e-12);
+        let r = parse_rule("cache_hit_rate > 80%").unwrap();
+        assert_eq!(
+            r.measure,
+            Measure::Server {
+                series: "cache_hit_rate".into(),
+                stat: SeriesStat::Mean,
+                limit: LimitKind::Percent
+            }
+        );
+        for (text, shown) in [
+            ("min(cache_hit_rate) > 0.7", "min(cache_hit_rate)"),
+            ("max(api_5xx) < 2/s", "max(api_5xx)"),
+            ("growth(open) <= 10%/h", "growth(open)"),
+            ("mean(server_memory) < 1GiB", "mean(server_memory)"),
+            ("max(server_cpu) < 200%", "max(server_cpu)"),
+        ] {
+            assert_eq!(parse_rule(text).unwrap().measure.to_string(), shown);
+        }
+        assert_eq!(
+            parse_rule("server_memory < 4GB").unwrap().limit,
+            4.0 * 1073741824.0
+        );
+    }
+
+    #[test]
     fn latency_limits_take_the_units_reports_print() {
         for (text, micros) in [
             ("p95 < 393µs", 393.0),
@@ -290,6 +539,12 @@ mod tests {
             ("throughput > 100", "100/s"),
             ("ws_connections >= 10 for http", "whole run"),
             ("mean < 1s in stage 0", "from 1"),
+            ("server_memory_growth < 5%", "5%/h"),
+            ("server_memory < 5%/h", "growth"),
+            ("server_cpu < 70% for http", "drop the `for` part"),
+            ("server_memory < lots", "not a limit"),
+            ("median(cache_hit_rate) > 1%", "mean, min, max or growth"),
+            ("p95x < 1s", "unknown measure"),
         ] {
             let err = parse_rule(bad).unwrap_err();
             assert!(err.contains(hint), "{bad}: {err}");

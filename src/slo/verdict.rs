@@ -16,6 +16,12 @@ pub enum Unit {
     PerSecond,
     /// A plain count (concurrent WebSocket connections).
     Count,
+    /// Bytes (server memory), shown in KB, MB or GB of 1,024.
+    Bytes,
+    /// A fraction per hour (server memory growth), shown as `%/h`.
+    FractionPerHour,
+    /// A plain number (a server gauge), shown with three significant digits.
+    Number,
 }
 
 /// The judgement of one budget over one scope.

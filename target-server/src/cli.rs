@@ -71,6 +71,10 @@ pub struct Cli {
     /// oldest idle one. Default: the open-file limit (`ulimit -n`) minus 256.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_connections: Option<u64>,
+    /// Kilobytes every API request keeps for good (a memory leak on purpose, up
+    /// to 1 GiB in all), so a soak test can show its growth budget catches one.
+    #[arg(long, value_name = "KB", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=1_048_576))]
+    pub leak_kb_per_request: u64,
 }
 
 impl Cli {
@@ -90,6 +94,7 @@ impl Cli {
             header_timeout: self.header_timeout,
             body_timeout: self.body_timeout,
             idle_timeout: self.idle_timeout,
+            leak_kb_per_request: self.leak_kb_per_request,
             max_connections: self
                 .max_connections
                 .map_or_else(default_max_connections, |n| {

@@ -94,6 +94,10 @@ pub struct ServerConfig {
     /// server never runs out of file descriptors and a flood of idle
     /// connections cannot lock out `/health`.
     pub max_connections: usize,
+    /// Kilobytes (1,024 bytes) every API request keeps for good, up to 1 GiB in
+    /// all: a memory leak on purpose, so a soak test can show its growth budget
+    /// catches one. 0 (the default) leaks nothing.
+    pub leak_kb_per_request: u64,
 }
 
 impl Default for ServerConfig {
@@ -115,6 +119,7 @@ impl Default for ServerConfig {
             body_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(60),
             max_connections: default_max_connections(),
+            leak_kb_per_request: 0,
         }
     }
 }

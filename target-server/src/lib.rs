@@ -30,7 +30,8 @@
 //! - `chat`: the send-a-message flow shared by REST and WebSocket.
 //! - `reply`: the deterministic reply generator and its tokenizer.
 //! - `extract`: request extractors whose failures are JSON `ApiError`s.
-//! - `metrics`: counters, histogram and gauges, rendered as Prometheus text.
+//! - `metrics`: counters, histogram and gauges, rendered as Prometheus text;
+//!   `process`: the standard `process_*` figures read from `/proc`.
 //! - `middleware`: request accounting, body reading (size limit and body
 //!   timeout), the in-flight limit, fault injection and the catch-all that
 //!   turns non-JSON error bodies into JSON.
@@ -38,7 +39,8 @@
 //!   health, metrics).
 //! - `ws`: the WebSocket upgrade (`ws`), frame types (`ws::protocol`) and the
 //!   per-connection loop (`ws::session`); `ws_slots`: the `max_ws` count.
-//! - `slowdown`: the `--slowdown` switch that stretches every answer.
+//! - `slowdown`: the `--slowdown` switch that stretches every answer; `leak`:
+//!   the `--leak-kb-per-request` switch that keeps memory on purpose.
 //! - `time`: clock and RFC 3339 formatting.
 //! - [`cli`]: the command-line flags of the `target-server` binary.
 
@@ -55,8 +57,10 @@ mod chat;
 mod conn;
 mod db;
 mod extract;
+mod leak;
 mod metrics;
 mod middleware;
+mod process;
 mod reply;
 mod router;
 mod routes;

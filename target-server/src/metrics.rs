@@ -16,6 +16,7 @@ use std::time::Duration;
 use axum::http::Method;
 
 use crate::cache::CacheStats;
+use crate::process::ProcessStats;
 
 /// Upper bounds (seconds) of the latency histogram buckets.
 const BUCKETS: [f64; 14] = [
@@ -135,8 +136,10 @@ impl Metrics {
         self.dropped[reason as usize].fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Renders everything in the Prometheus text format.
-    pub(crate) fn render(&self, cache: CacheStats) -> String {
+    /// Renders everything in the Prometheus text format: the server's own figures,
+    /// the bot cache's, the process's (`process`) and the bytes kept by the
+    /// `--leak-kb-per-request` fault (`leaked`).
+    pub(crate) fn render(&self, cache: CacheStats, process: ProcessStats, leaked: u64) -> String {
         let mut out = String::with_capacity(4096);
         let http = self.http.lock().unwrap_or_else(|p| p.into_inner());
         let mut routes: Vec<(&String, &Method, &RouteStats)> = http
@@ -215,7 +218,7 @@ impl Metrics {
             );
         }
 
-        let gauges: [(&str, &str, &str, String); 9] = [
+        let gauges: [(&str, &str, &str, String); 13] = [
             (
                 "http_connections_open",
                 "gauge",
@@ -265,10 +268,34 @@ impl Metrics {
                 cache.misses.to_string(),
             ),
             (
+                "fault_leaked_bytes",
+                "gauge",
+                "Bytes kept on purpose by --leak-kb-per-request (0 when off).",
+                leaked.to_string(),
+            ),
+            (
                 "process_resident_memory_bytes",
                 "gauge",
-                "Resident set size of the server process.",
-                resident_memory_bytes().to_string(),
+                "Resident memory size in bytes.",
+                process.resident_bytes.to_string(),
+            ),
+            (
+                "process_cpu_seconds_total",
+                "counter",
+                "Total user and system CPU time spent in seconds.",
+                process.cpu_seconds.to_string(),
+            ),
+            (
+                "process_open_fds",
+                "gauge",
+                "Number of open file descriptors.",
+                process.open_fds.to_string(),
+            ),
+            (
+                "process_start_time_seconds",
+                "gauge",
+                "Start time of the process since unix epoch in seconds.",
+                process.start_time_seconds.to_string(),
             ),
         ];
         for (name, kind, help, value) in gauges {
@@ -292,22 +319,6 @@ fn escape(value: &str) -> String {
         .replace('\n', "\\n")
 }
 
-/// Resident set size from `/proc/self/statm` (second field, in pages); 0
-/// where that file does not exist.
-fn resident_memory_bytes() -> u64 {
-    let Ok(statm) = std::fs::read_to_string("/proc/self/statm") else {
-        return 0;
-    };
-    let pages: u64 = statm
-        .split_whitespace()
-        .nth(1)
-        .and_then(|field| field.parse().ok())
-        .unwrap_or(0);
-    // SAFETY: sysconf only reads a configuration value.
-    let page_size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    pages * u64::try_from(page_size).unwrap_or(4096)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -319,7 +330,7 @@ mod tests {
         metrics.observe(&Method::POST, route, 201, Duration::from_millis(3));
         metrics.observe(&Method::POST, route, 201, Duration::from_millis(30));
         metrics.observe(&Method::POST, route, 400, Duration::from_micros(100));
-        let text = metrics.render(CacheStats { hits: 4, misses: 1 });
+        let text = metrics.render(CacheStats { hits: 4, misses: 1 }, crate::process::read(), 0);
         assert!(text.contains(
             "http_requests_total{method=\"POST\",route=\"/api/conversations/{id}/messages\",status=\"201\"} 2"
         ));
@@ -331,11 +342,22 @@ mod tests {
         assert!(text.contains("bot_cache_hits_total 4"));
         metrics.connection_open(1);
         metrics.connection_dropped(DropReason::IdleTimeout);
-        let text = metrics.render(CacheStats { hits: 0, misses: 0 });
+        let text = metrics.render(
+            CacheStats { hits: 0, misses: 0 },
+            ProcessStats {
+                cpu_seconds: 1.5,
+                ..ProcessStats::default()
+            },
+            2048,
+        );
         assert!(text.contains("http_connections_open 1"));
         assert!(text.contains("http_connections_dropped_total{reason=\"idle_timeout\"} 1"));
         assert!(text.contains("http_connections_dropped_total{reason=\"evicted\"} 0"));
-        assert!(resident_memory_bytes() > 0);
+        assert!(text.contains("process_cpu_seconds_total 1.5"), "{text}");
+        assert!(text.contains("# TYPE process_cpu_seconds_total counter"));
+        assert!(text.contains("process_open_fds 0"));
+        assert!(text.contains("process_start_time_seconds 0"));
+        assert!(text.contains("fault_leaked_bytes 2048"));
     }
 
     #[test]

@@ -9,6 +9,7 @@ use tokio_util::sync::CancellationToken;
 use crate::cache::BotCache;
 use crate::config::ServerConfig;
 use crate::db::Db;
+use crate::leak::Leak;
 use crate::metrics::Metrics;
 use crate::sessions::Sessions;
 use crate::ws_slots::Slots;
@@ -27,6 +28,8 @@ pub(crate) struct Shared {
     pub(crate) bots: BotCache,
     /// Token to user lookups.
     pub(crate) sessions: Sessions,
+    /// Memory kept on purpose per API request (`--leak-kb-per-request`).
+    pub(crate) leak: Leak,
     /// Counters and gauges for `/metrics`.
     pub(crate) metrics: Arc<Metrics>,
     /// Permits for requests in flight (`max_inflight`).
@@ -44,6 +47,7 @@ impl AppState {
         Self(Arc::new(Shared {
             bots: BotCache::new(config.bot_cache_ttl),
             sessions: Sessions::default(),
+            leak: Leak::new(config.leak_kb_per_request),
             metrics: Arc::new(Metrics::default()),
             inflight: Arc::new(Semaphore::new(config.max_inflight)),
             ws: Slots::new(config.max_ws),

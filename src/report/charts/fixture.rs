@@ -145,6 +145,7 @@ pub fn sample_summary() -> RunSummary {
         peak_ws_connections: 60,
         peak_users: 100,
         generator: None,
+        server: None,
     };
     let judgement = judge(&budgets, &metrics, false);
     RunSummary {

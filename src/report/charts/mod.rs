@@ -8,6 +8,7 @@
 //! render identically on machines without any system fonts.
 //!
 //! - `latency_time`, `throughput`, `distribution`, `p95_steps`: one chart each;
+//!   `server`: the monitored server's memory and CPU, for runs that watched it;
 //! - `timeline`, `time_axis`, `stages`: the time axis, its series and the stage bands
 //!   the over-time charts share; `nines`: the distribution's percentile axis;
 //! - `svg`, `raster`, `tips`: SVG document → PNG, and the tooltip overlay;
@@ -23,6 +24,7 @@ mod latency_time;
 mod nines;
 mod p95_steps;
 mod raster;
+mod server;
 mod stages;
 mod style;
 mod svg;
@@ -57,6 +59,9 @@ pub const LATENCY_DISTRIBUTION: &str = "latency-distribution.png";
 /// File name of the p95-per-step bar chart.
 pub const P95_PER_STEP: &str = "p95-per-step.png";
 
+/// File name of the server memory and CPU chart (runs that monitored the server only).
+pub const SERVER_RESOURCES: &str = "server-resources.png";
+
 /// Every chart's file name, in the order [`render_charts`] returns them (the order the
 /// HTML report shows them).
 pub const CHART_FILES: [&str; 4] = [
@@ -66,16 +71,21 @@ pub const CHART_FILES: [&str; 4] = [
     P95_PER_STEP,
 ];
 
-/// Renders the four charts of a run, in [`CHART_FILES`] order, each as SVG and PNG.
+/// Renders the four charts of a run, in [`CHART_FILES`] order, each as SVG and PNG, and
+/// [`SERVER_RESOURCES`] after them when the run monitored the server.
 /// Empty or partial runs give charts with a "No data" note rather than an error; an
 /// error means a chart could not be drawn or rasterized at all.
 pub fn render_charts(summary: &RunSummary) -> Result<Vec<Chart>, ReportError> {
-    Ok(vec![
+    let mut charts = vec![
         latency_time::render(summary)?,
         throughput::render(summary)?,
         distribution::render(summary)?,
         p95_steps::render(summary)?,
-    ])
+    ];
+    if let Some(server) = server::render(summary) {
+        charts.push(server?);
+    }
+    Ok(charts)
 }
 
 /// Writes the already-rendered charts as PNG files of the report folder, so they can be

@@ -136,6 +136,7 @@ pub fn sample_summary() -> RunSummary {
         peak_ws_connections: 100,
         peak_users: 100,
         generator: None,
+        server: None,
     };
     let plan = [
         ("warmup", 10, 30.0, 1, 0),

@@ -19,6 +19,9 @@ pub fn format_value(value: f64, unit: Unit, extra: usize) -> String {
         Unit::Micros => format_micros_f64(value, extra),
         Unit::Fraction => format_percent(value, extra),
         Unit::PerSecond => format!("{value:.prec$}/s", prec = 1 + extra),
+        Unit::Bytes => format_bytes(value, extra),
+        Unit::FractionPerHour => format!("{}/h", format_percent(value, extra)),
+        Unit::Number => format_number(value, extra),
         Unit::Count => {
             if value.fract() == 0.0 && extra == 0 {
                 format!("{value:.0}")
@@ -91,6 +94,39 @@ fn format_micros_f64(micros: f64, extra: usize) -> String {
         format!("{:.prec$}ms", micros / 1_000.0, prec = 1 + extra)
     } else {
         format!("{:.prec$}s", micros / 1_000_000.0, prec = 2 + extra)
+    }
+}
+
+/// Bytes in the largest unit of 1,024 that keeps the figure at or above 1: `850B`,
+/// `12.5KB`, `412.3MB`, `1.25GB` (MB is 1,024 × 1,024 bytes, as budgets read it).
+pub fn format_bytes(bytes: f64, extra: usize) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut value = bytes;
+    let mut unit = 0;
+    while value.abs() >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 && extra == 0 && value.fract() == 0.0 {
+        return format!("{value:.0}B");
+    }
+    let prec = if unit >= 3 { 2 } else { 1 } + extra;
+    format!("{value:.prec$}{}", UNITS[unit])
+}
+
+/// A plain number with three significant digits and no trailing zeros: `0.953`,
+/// `12.5`, `1200`.
+pub fn format_number(value: f64, extra: usize) -> String {
+    if value == 0.0 {
+        return "0".to_string();
+    }
+    let magnitude = value.abs().log10().floor() as i64;
+    let decimals = (2 - magnitude).clamp(0, 8) as usize + extra;
+    let text = format!("{value:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
     }
 }
 
@@ -263,6 +299,13 @@ mod tests {
         assert_eq!(format_value(0.0, Unit::Fraction, 0), "0%");
         assert_eq!(format_value(523.44, Unit::PerSecond, 0), "523.4/s");
         assert_eq!(format_value(1200.0, Unit::Count, 0), "1200");
+        assert_eq!(format_value(512.0 * 1048576.0, Unit::Bytes, 0), "512.0MB");
+        assert_eq!(format_value(850.0, Unit::Bytes, 0), "850B");
+        assert_eq!(format_value(1.5 * 1073741824.0, Unit::Bytes, 0), "1.50GB");
+        assert_eq!(format_value(0.05, Unit::FractionPerHour, 0), "5%/h");
+        assert_eq!(format_value(-0.0123, Unit::FractionPerHour, 0), "-1.23%/h");
+        assert_eq!(format_value(0.9534, Unit::Number, 0), "0.953");
+        assert_eq!(format_value(1234.0, Unit::Number, 0), "1234");
         assert_eq!(format_micros(850), "850µs");
         assert_eq!(format_micros(200_000), "200.0ms");
         assert_eq!(format_micros(1_520_000), "1.52s");

@@ -11,11 +11,13 @@
 //! - `comparison`: the `--baseline` comparison;
 //! - `arrivals`: the open model's rates asked for, delivered and dropped;
 //! - `generator`: loadgate's own CPU and timer lag, and whether it was the bottleneck.
+//! - `server`: the monitored server's series and scrapes.
 
 mod arrivals;
 mod comparison;
 pub mod format;
 mod generator;
+mod server;
 mod stages;
 mod steps;
 mod verdicts;
@@ -23,6 +25,7 @@ mod verdicts;
 pub use arrivals::{arrival_rows, ArrivalRow, OPEN_MODEL_LATENCY};
 pub use comparison::{baseline_view, BaselineRow, BaselineView};
 pub use generator::{bottleneck, generator_view, GeneratorRow, GeneratorView, BOTTLENECK};
+pub use server::{series_value, server_view, ServerRow, ServerView, SHARED_PROCESS};
 pub use stages::{matrix, Matrix, MatrixCell, MatrixRow};
 pub use steps::{
     failure_rows, figures_row, kind_label, stage_sections, step_table, FailureRow, StageSection,
@@ -65,6 +68,8 @@ pub struct RunView {
     /// The generator's own CPU and timer lag (absent in runs recorded before loadgate
     /// watched itself).
     pub generator: Option<GeneratorView>,
+    /// The monitored server's series and scrapes, when the run watched it.
+    pub server: Option<ServerView>,
 }
 
 impl RunView {
@@ -94,6 +99,7 @@ impl RunView {
                 .any(|s| s.arrivals.is_some())
                 .then_some(OPEN_MODEL_LATENCY),
             generator: generator_view(summary),
+            server: server_view(summary),
         }
     }
 

@@ -1,7 +1,8 @@
 //! Fault injection for API routes: a fixed latency plus uniform random
-//! jitter before the handler runs, and a configurable fraction of requests
+//! jitter before the handler runs, a configurable fraction of requests
 //! answered with a JSON 500 instead of reaching the handler (so an injected
-//! error never has side effects). `/health` and `/metrics` are exempt.
+//! error never has side effects), and memory kept for good per request
+//! (`--leak-kb-per-request`). `/health` and `/metrics` are exempt.
 
 use std::time::Duration;
 
@@ -16,6 +17,7 @@ use crate::state::AppState;
 /// Delays, then either fails the request or passes it on.
 pub(crate) async fn inject(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let config = &state.config;
+    state.leak.request();
     let (delay, fail) = {
         let mut rng = rand::rng();
         let jitter = if config.jitter.is_zero() {

@@ -10,6 +10,10 @@ use crate::state::AppState;
 pub(crate) async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        state.metrics.render(state.bots.stats()),
+        state.metrics.render(
+            state.bots.stats(),
+            crate::process::read(),
+            state.leak.leaked_bytes(),
+        ),
     )
 }

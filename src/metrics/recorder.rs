@@ -249,10 +249,7 @@ impl Recorder {
                     });
             }
         };
-        let whole = metrics
-            .steps
-            .entry(step.to_string())
-            .or_insert_with(|| StepMetrics::new(kind));
+        let whole = step_entry(&mut metrics.steps, step, kind);
         add(whole);
         if let Some(m) = service {
             whole
@@ -261,10 +258,7 @@ impl Recorder {
                 .record(m);
         }
         if let Some(stage_metrics) = metrics.stages.get_mut(stage) {
-            add(stage_metrics
-                .steps
-                .entry(step.to_string())
-                .or_insert_with(|| StepMetrics::new(kind)));
+            add(step_entry(&mut stage_metrics.steps, step, kind));
         }
         let slot = second_slot(&mut metrics.series, second);
         slot.requests += 1;
@@ -275,10 +269,16 @@ impl Recorder {
             for (series, live) in self.series.iter().zip(live.iter_mut()) {
                 if series.scope.matches(step, kind) {
                     live.record(m);
-                    slot.latency
-                        .entry(series.label.clone())
-                        .or_insert_with(|| LatencyHistogram::with_precision(2))
-                        .record(m);
+                    // Looked up by reference: the label is cloned once per second, not
+                    // once per sample.
+                    match slot.latency.get_mut(&series.label) {
+                        Some(histogram) => histogram.record(m),
+                        None => {
+                            let mut histogram = LatencyHistogram::with_precision(2);
+                            histogram.record(m);
+                            slot.latency.insert(series.label.clone(), histogram);
+                        }
+                    }
                 }
             }
         }
@@ -477,6 +477,19 @@ fn second_slot(series: &mut Vec<SecondSample>, second: u64) -> &mut SecondSample
         }
     };
     &mut series[at]
+}
+
+/// The step's metrics in `steps`, created on its first sample. The name is looked up by
+/// reference and copied only then, so the hot path allocates nothing.
+fn step_entry<'a>(
+    steps: &'a mut std::collections::BTreeMap<String, StepMetrics>,
+    step: &str,
+    kind: StepKind,
+) -> &'a mut StepMetrics {
+    if !steps.contains_key(step) {
+        steps.insert(step.to_string(), StepMetrics::new(kind));
+    }
+    steps.get_mut(step).expect("inserted above")
 }
 
 #[cfg(test)]

@@ -1160,7 +1160,8 @@ mod open_model_tests {
             found[0].contains("every stage has a rate of 0"),
             "{found:?}"
         );
- 
+    }
+
     #[test]
     fn users_own_their_connections_unless_shared() {
         let closed = "  stages:\n    - { users: 3, over: 1s }\n";
@@ -1168,7 +1169,10 @@ mod open_model_tests {
         assert_eq!(s.load.connections, Connections::PerUser);
         let s = parse(&format!("  connections: shared\n{closed}")).unwrap();
         assert_eq!(s.load.connections, Connections::Shared);
-        let s = parse("  connections: per_user\n  max_users: 2\n  stages:\n    - { rate: 5/s, over: 1s }\n").unwrap();
+        let s = parse(
+            "  connections: per_user\n  max_users: 2\n  stages:\n    - { rate: 5/s, over: 1s }\n",
+        )
+        .unwrap();
         assert_eq!(s.load.connections, Connections::PerUser);
         let found = problems(&format!("  connections: pooled\n{closed}"));
         assert!(

@@ -2,6 +2,7 @@
 //! loop for `SECS` seconds, reading every body; prints `requests N`. Goose keeps its
 //! own metrics (its default), as a hand-written Goose test would.
 
+use goose::config::GooseConfiguration;
 use goose::prelude::*;
 
 async fn get_root(user: &mut GooseUser) -> TransactionResult {
@@ -19,7 +20,10 @@ async fn main() -> Result<(), GooseError> {
     let plan = format!("{users},0s;{users},{secs}s;0,0s");
     let metrics = GooseAttack::initialize_with_config(GooseConfiguration::default())?
         .register_scenario(scenario!("baseline").register_transaction(transaction!(get_root)))
-        .set_default(GooseDefault::Host, var("HOST", "http://127.0.0.1:18080").as_str())?
+        .set_default(
+            GooseDefault::Host,
+            var("HOST", "http://127.0.0.1:18080").as_str(),
+        )?
         .set_default(GooseDefault::TestPlan, plan.as_str())?
         .set_default(GooseDefault::NoResetMetrics, true)?
         .set_default(GooseDefault::NoPrintMetrics, true)?

@@ -11,6 +11,7 @@
 
 use base64::Engine as _;
 use reqwest::Url;
+use std::collections::HashMap;
 
 /// The target, split into the parts every joined request uses.
 #[derive(Debug, Clone)]
@@ -23,6 +24,9 @@ pub struct Address {
     query: Option<String>,
     /// The target's user and password, decoded.
     credentials: Option<(String, String)>,
+    /// URLs of the scenario's fixed paths, parsed once ([`Address::learn`]) rather
+    /// than on every request.
+    known: HashMap<String, Url>,
 }
 
 impl Address {
@@ -55,7 +59,16 @@ impl Address {
             ws_base: format!("{ws_scheme}://{authority}"),
             query: url.query().filter(|q| !q.is_empty()).map(str::to_string),
             credentials,
+            known: HashMap::new(),
         })
+    }
+
+    /// Parses the URL of a path that never changes (a step's path with no `${…}`), so
+    /// that [`Address::http_url`] hands out a copy instead of parsing it per request.
+    pub fn learn(&mut self, path: &str) {
+        if let Ok((url, _)) = self.parse_http_url(path) {
+            self.known.insert(path.to_string(), url);
+        }
     }
 
     /// The base URL without user or query, for Goose's own bookkeeping.
@@ -66,6 +79,13 @@ impl Address {
     /// The HTTP URL for a step's rendered `path`, and whether it was joined to the target
     /// (only joined requests carry the target's query and credentials).
     pub fn http_url(&self, path: &str) -> Result<(Url, bool), String> {
+        match self.known.get(path) {
+            Some(url) => Ok((url.clone(), path.starts_with('/'))),
+            None => self.parse_http_url(path),
+        }
+    }
+
+    fn parse_http_url(&self, path: &str) -> Result<(Url, bool), String> {
         let joined = path.starts_with('/');
         let text = if joined {
             self.with_query(format!("{}{path}", self.http_base))
@@ -149,6 +169,17 @@ fn percent_decode(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_learned_path_gives_the_url_parsing_would() {
+        let fresh = Address::parse("http://u:p@h:8080/prefix?api_key=K").unwrap();
+        let mut learned = fresh.clone();
+        for path in ["/api/bots", "/x?y=1", "https://elsewhere/z", "not a url"] {
+            learned.learn(path);
+            assert_eq!(learned.http_url(path), fresh.http_url(path), "{path}");
+        }
+        assert_eq!(learned.known.len(), 3, "the bad path is not kept");
+    }
 
     #[test]
     fn the_prefix_is_kept_for_http_and_websocket_alike() {

@@ -89,10 +89,17 @@ fn build(
     state: &mut UserState,
 ) -> Result<reqwest::RequestBuilder, Failure> {
     let unset = |e: UnsetVariable| Failure::new(FailureKind::VariableUnset, e.to_string());
-    let path = step.path.render(&state.vars).map_err(unset)?;
+    let rendered;
+    let path = match step.path.as_literal() {
+        Some(fixed) => fixed,
+        None => {
+            rendered = step.path.render(&state.vars).map_err(unset)?;
+            rendered.as_str()
+        }
+    };
     let (url, joined) = ctx
         .address
-        .http_url(&path)
+        .http_url(path)
         .map_err(|reason| Failure::new(FailureKind::Transport, reason))?;
     state.secrets.add_query(&url);
     let mut request = user

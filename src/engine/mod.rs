@@ -122,7 +122,14 @@ pub async fn run_attack(
 ) -> Result<(), EngineError> {
     quiet::install_logger();
     interrupt::install();
-    let address = Address::parse(target).map_err(EngineError)?;
+    let mut address = Address::parse(target).map_err(EngineError)?;
+    for step in scenario.flows.iter().flat_map(|f| f.setup.iter().chain(&f.steps)) {
+        if let Action::Http(http) = &step.action {
+            if let Some(fixed) = http.path.as_literal() {
+                address.learn(fixed);
+            }
+        }
+    }
     for secret in address.secrets() {
         secrets.add(&secret);
     }

@@ -98,6 +98,15 @@ impl Template {
         Template { parts }
     }
 
+    /// The text, when the template holds no reference (so every user renders the same).
+    pub fn as_literal(&self) -> Option<&str> {
+        match self.parts.as_slice() {
+            [] => Some(""),
+            [Part::Literal(text)] => Some(text),
+            _ => None,
+        }
+    }
+
     /// The per-user variables this template reads, for the "used before set" check.
     pub fn variables(&self) -> impl Iterator<Item = &str> {
         self.parts.iter().filter_map(|p| match p {

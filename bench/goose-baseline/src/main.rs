@@ -25,7 +25,6 @@ async fn main() -> Result<(), GooseError> {
             var("HOST", "http://127.0.0.1:18080").as_str(),
         )?
         .set_default(GooseDefault::TestPlan, plan.as_str())?
-        .set_default(GooseDefault::NoResetMetrics, true)?
         .set_default(GooseDefault::NoPrintMetrics, true)?
         .set_default(GooseDefault::NoErrorSummary, true)?
         .set_default(GooseDefault::Quiet, 1)?

@@ -123,7 +123,11 @@ pub async fn run_attack(
     quiet::install_logger();
     interrupt::install();
     let mut address = Address::parse(target).map_err(EngineError)?;
-    for step in scenario.flows.iter().flat_map(|f| f.setup.iter().chain(&f.steps)) {
+    for step in scenario
+        .flows
+        .iter()
+        .flat_map(|f| f.setup.iter().chain(&f.steps))
+    {
         if let Action::Http(http) = &step.action {
             if let Some(fixed) = http.path.as_literal() {
                 address.learn(fixed);

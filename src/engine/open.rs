@@ -21,6 +21,9 @@ use goose::prelude::GooseUser;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// The resolution of tokio's timers.
+const TIMER_TICK: Duration = Duration::from_millis(1);
+
 /// How long a user with no slot left waits before Goose asks it again, until the plan
 /// stops it.
 const IDLE: Duration = Duration::from_millis(50);
@@ -104,8 +107,13 @@ pub async fn iteration(user: &mut GooseUser, ctx: &RunContext, flow: &Flow, slot
             return;
         }
     };
+    // Tokio's timers tick every millisecond and round a deadline up to the next tick,
+    // so waking at `due` would send up to a tick late, every time, and that lateness
+    // would count as the target's latency. Waking one tick early sends within a tick of
+    // the due time; an early send is timed from the send itself (its lag is zero), a
+    // late one from its due time.
     tokio::select! {
-        () = tokio::time::sleep_until(due.into()) => {}
+        () = tokio::time::sleep_until(due.checked_sub(TIMER_TICK).unwrap_or(due).into()) => {}
         () = ctx.stop.cancelled() => return,
     }
     let late = Instant::now().saturating_duration_since(due);

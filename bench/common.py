@@ -27,6 +27,12 @@ SERVER_CORE = "0"
 TOOL_CORE = "1"
 
 
+def check_cores():
+    """The benches pin a server and a tool to two different cores."""
+    if len(os.sched_getaffinity(0)) < 2 or not shutil.which("taskset"):
+        raise SystemExit("the benches need two cores and taskset (Debian: util-linux)")
+
+
 def build(goose=False):
     """Release builds of loadgate and target-server (and the Goose baseline)."""
     subprocess.run(["cargo", "build", "--release", "--workspace", "--quiet"], cwd=ROOT, check=True)
@@ -56,7 +62,8 @@ class Nginx:
     """nginx, one worker pinned to SERVER_CORE, serving a 200-byte file at `/`."""
 
     def __init__(self):
-        if not shutil.which("nginx"):
+        nginx = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/sbin")
+        if not nginx:
             raise SystemExit("nginx is not installed (Debian: apt-get install nginx)")
         self.dir = Path(tempfile.mkdtemp(prefix="loadgate-nginx-"))
         (self.dir / "www").mkdir()
@@ -87,10 +94,15 @@ http {{
 """
         )
         self.process = subprocess.Popen(
-            ["taskset", "-c", SERVER_CORE, "nginx", "-p", str(self.dir), "-c", str(self.dir / "nginx.conf"),
+            ["taskset", "-c", SERVER_CORE, nginx, "-p", str(self.dir), "-c", str(self.dir / "nginx.conf"),
              "-e", str(self.dir / "error.log")],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for_port(self.port)
+        try:
+            wait_for_port(self.port)
+        except SystemExit:
+            log = (self.dir / "error.log").read_text() if (self.dir / "error.log").exists() else ""
+            self.stop()
+            raise SystemExit(f"nginx did not start: {log}")
         self.url = f"http://127.0.0.1:{self.port}"
 
     def stop(self):
@@ -107,10 +119,16 @@ class TargetServer:
 
     def __init__(self, *args):
         self.port = free_port()
+        self.log = tempfile.TemporaryFile("w+")
         self.process = subprocess.Popen(
             ["taskset", "-c", SERVER_CORE, str(TARGET_SERVER), "--port", str(self.port), *args],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for_port(self.port)
+            stdout=subprocess.DEVNULL, stderr=self.log)
+        try:
+            wait_for_port(self.port)
+        except SystemExit:
+            self.process.kill()
+            self.log.seek(0)
+            raise SystemExit(f"target-server did not start: {self.log.read()}")
         self.url = f"http://127.0.0.1:{self.port}"
 
     def token(self):

@@ -333,8 +333,17 @@ fn check_open_files(scenario: &Scenario, stages: &[plan::PlannedStage], embedded
     };
     let needed = open_files::needed(users, open_files::sockets_per_user(scenario), embedded);
     if let Some(limit) = limit.filter(|limit| needed > *limit) {
+        let shared = match scenario.load.connections {
+            crate::scenario::Connections::PerUser => "set `load.connections: shared`, ",
+            crate::scenario::Connections::Shared => "",
+        };
+        let own = if embedded {
+            "run target-server as its own process (--target), "
+        } else {
+            ""
+        };
         log::warn!(
-            "{users} users may hold up to {needed} open files, above this process's limit of {limit}: raise the hard limit (`ulimit -Hn`, or LimitNOFILE), set `load.connections: shared`, run target-server as its own process, or split the run with --shard"
+            "{users} users may hold up to {needed} open files, above this process's limit of {limit}: raise the hard limit (`ulimit -Hn`, or LimitNOFILE), {shared}{own}or split the run with --shard"
         );
     }
 }

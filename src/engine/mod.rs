@@ -9,13 +9,13 @@
 //! - `stop`: cancelling in-flight steps when the plan ends or the run is interrupted;
 //! - `quiet`: the logger and Goose's console; `interrupt`: Ctrl-C and SIGTERM;
 //! - `watch`: the generator's own CPU and timer lag, so a run whose generator was the
-//!   bottleneck says so.
+//!   bottleneck says so; `open_files`: the open-files limit a run of many users needs.
 //!
 //! Goose runs the users, the test plan and their HTTP clients; loadgate keeps the books
 //! (`no_metrics`), so requests go straight through each user's Goose-built client: its
 //! own by default, or with `load.connections: shared` one client whose connection pool
 //! every user shares (Goose's shared-client strategy, a few KB per user instead of
-//! about 100 KB). A user's WebSocket is always its own.
+//! about 130 KB). A user's WebSocket is always its own.
 //!
 //! Each flow becomes a Goose scenario (weight = flow weight, wait time = think time); its
 //! setup steps run in one `on_start` transaction, each step is one transaction run in

@@ -10,6 +10,10 @@
 //! latency, as wrk2 does. Later steps are timed from their own start, after the think
 //! time. Both figures are kept: latency (from the intended start, which budgets judge)
 //! and service time (from the actual send).
+//!
+//! Tokio's timers tick each millisecond and round a deadline up, so a user wakes one
+//! tick before its slot: an iteration starts within about a millisecond of its due
+//! time, early or late, and one that starts early is timed from its actual start.
 
 use super::arrivals::{RateStage, Schedule, Slot, Slots, Spacing};
 use super::plan::PlannedStage;

@@ -43,18 +43,24 @@ pub fn raise_to_hard_limit() -> Option<u64> {
 }
 
 /// Sockets one user of `scenario` may hold at once: its WebSocket, if a flow opens
-/// one, and its own HTTP connection, unless `load.connections: shared`.
+/// one, and an HTTP connection: its own with `load.connections: per_user`; with
+/// `shared`, the pool holds one per request in flight, so up to one per user when
+/// the flows' steps send HTTP (a login in `setup:` only holds a few at a time).
 pub fn sockets_per_user(scenario: &Scenario) -> u64 {
-    let actions = || {
-        scenario
+    let is_http = |step: &crate::scenario::Step| matches!(step.action, Action::Http(_));
+    let ws = scenario.flows.iter().any(|f| {
+        f.setup
+            .iter()
+            .chain(&f.steps)
+            .any(|s| matches!(s.action, Action::WsConnect(_)))
+    });
+    let http = match scenario.load.connections {
+        Connections::PerUser => scenario
             .flows
             .iter()
-            .flat_map(|f| f.setup.iter().chain(&f.steps))
-            .map(|step| &step.action)
+            .any(|f| f.setup.iter().chain(&f.steps).any(is_http)),
+        Connections::Shared => scenario.flows.iter().any(|f| f.steps.iter().any(is_http)),
     };
-    let ws = actions().any(|a| matches!(a, Action::WsConnect(_)));
-    let http = actions().any(|a| matches!(a, Action::Http(_)))
-        && scenario.load.connections == Connections::PerUser;
     u64::from(ws) + u64::from(http)
 }
 

@@ -84,9 +84,11 @@ pub fn add_metrics(runs: &[ShardRun], offsets: &[u64], plan: &WholePlan) -> RunM
 }
 
 /// Adds a shard's view of the server, `offset` seconds later on the whole run's clock.
-/// Shards watch the same server, each on its own clock, so their points together are
-/// a denser sampling of it: every point is kept (a memory peak seen by any shard is
-/// the peak), in time order, and the scrape counts add up.
+/// Shards that scraped the same metrics URL watched the same server, each on its own
+/// clock, so their points together are a denser sampling of it: every point is kept
+/// (a memory peak seen by any shard is the peak), in time order, thinned evenly to the
+/// usual cap, and the scrape counts add up. A shard that watched another URL (another
+/// server) is left out, with a warning: its figures are not the same server's.
 fn add_server(whole: &mut Option<ServerMetrics>, shard: &ServerMetrics, offset: u64) {
     let shifted = |series: &ServerSeries| {
         let mut series = series.clone();
@@ -101,6 +103,14 @@ fn add_server(whole: &mut Option<ServerMetrics>, shard: &ServerMetrics, offset: 
         *whole = Some(first);
         return;
     };
+    if whole.url != shard.url {
+        log::warn!(
+            "a shard monitored {} where another monitored {}: the merged server figures are the latter's alone",
+            shard.url,
+            whole.url
+        );
+        return;
+    }
     whole.scrapes += shard.scrapes;
     whole.failed += shard.failed;
     for (reason, failure) in &shard.failures {
@@ -114,9 +124,15 @@ fn add_server(whole: &mut Option<ServerMetrics>, shard: &ServerMetrics, offset: 
         let theirs = shifted(series);
         match whole.series.iter_mut().find(|s| s.name == series.name) {
             Some(mine) => {
-                mine.absent += theirs.absent;
-                mine.points.extend(theirs.points);
-                mine.points.sort_by(|a, b| a.at().total_cmp(&b.at()));
+                let mut points = std::mem::take(&mut mine.points);
+                points.extend(theirs.points);
+                points.sort_by(|a, b| a.at().total_cmp(&b.at()));
+                let mut merged = ServerSeries::new(&mine.name, mine.source.clone(), mine.unit);
+                merged.absent = mine.absent + theirs.absent;
+                for point in points {
+                    merged.push(point.at(), point.value());
+                }
+                *mine = merged;
             }
             None => whole.series.push(theirs),
         }

@@ -161,3 +161,42 @@ fn shards_that_never_overlapped_are_refused() {
     let err = add_up(&runs).unwrap_err();
     assert!(err.contains("did not run together"), "{err}");
 }
+
+#[test]
+fn every_shards_server_points_are_kept_on_the_whole_clock() {
+    use crate::metrics::server::{Point, SeriesUnit, ServerMetrics, ServerSeries};
+    let watched = |url: &str, values: &[f64]| {
+        let mut memory = ServerSeries::new("server_memory", "gauge m".into(), SeriesUnit::Bytes);
+        for (i, v) in values.iter().enumerate() {
+            memory.push(i as f64 + 0.5, *v);
+        }
+        ServerMetrics {
+            url: url.into(),
+            interval_secs: 1.0,
+            cores: 1.0,
+            scrapes: values.len() as u64,
+            failed: 0,
+            failures: Default::default(),
+            series: vec![memory],
+        }
+    };
+    let mut runs = vec![shard(1, 3, 0), shard(2, 3, 2000), shard(3, 3, 0)];
+    runs[0].summary.metrics.server = Some(watched("http://t/metrics", &[1.0, 2.0]));
+    runs[1].summary.metrics.server = Some(watched("http://t/metrics", &[9.0, 3.0]));
+    // Another server's figures are not this one's: left out.
+    runs[2].summary.metrics.server = Some(watched("http://other/metrics", &[100.0]));
+    check_together(&mut runs).unwrap();
+    let merged = add_up(&runs).unwrap();
+    let server = merged.metrics.server.as_ref().unwrap();
+    assert_eq!(server.scrapes, 4);
+    // Shard 2 started 2 s late: its points move 2 s on, between shard 1's in time.
+    assert_eq!(
+        server.series[0].points,
+        [
+            Point(0.5, 1.0),
+            Point(1.5, 2.0),
+            Point(2.5, 9.0),
+            Point(3.5, 3.0)
+        ]
+    );
+}

@@ -40,7 +40,10 @@ pub fn metrics_url(monitor: &Monitor, base_url: &str) -> String {
         MetricsUrl::Path(path) => {
             // A query on the target (`?key=…`) stays at the end, as for steps.
             match base_url.split_once('?') {
-                Some((base, query)) => format!("{}{path}?{query}", base.trim_end_matches('/')),
+                Some((base, query)) => {
+                    let joint = if path.contains('?') { '&' } else { '?' };
+                    format!("{}{path}{joint}{query}", base.trim_end_matches('/'))
+                }
                 None => format!("{}{path}", base_url.trim_end_matches('/')),
             }
         }
@@ -174,6 +177,14 @@ mod tests {
         assert_eq!(
             metrics_url(&monitor, "http://h:1?key=k"),
             "http://h:1/metrics?key=k"
+        );
+        let with_query = Monitor {
+            url: MetricsUrl::Path("/metrics?format=text".into()),
+            ..Monitor::default()
+        };
+        assert_eq!(
+            metrics_url(&with_query, "http://h:1?key=k"),
+            "http://h:1/metrics?format=text&key=k"
         );
         let absolute = Monitor {
             url: MetricsUrl::Absolute("http://exporter:9100/metrics".into()),

@@ -51,7 +51,7 @@ pub struct Load {
 pub enum Connections {
     /// Each user has its own HTTP client and keep-alive connections, as a browser
     /// would: the target sees one set of connections per user (the default, and
-    /// Gatling's). It costs about 100 KB per user, most of it the client's TLS roots.
+    /// Gatling's). It costs about 130 KB per user, most of it the client's TLS roots.
     #[default]
     PerUser,
     /// Every user sends over one client's pool of keep-alive connections, as a

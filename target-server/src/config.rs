@@ -124,6 +124,28 @@ impl Default for ServerConfig {
     }
 }
 
+/// Raises the process's soft open-files limit to its hard limit (any process may), so
+/// that the default connection cap is what the machine allows rather than the usual
+/// soft limit of 1,024: 10,000 WebSockets need more than 10,000 descriptors. The
+/// binary calls it before reading its flags.
+pub fn raise_open_files_limit() {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit and setrlimit only read and write the struct they are given.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max
+        {
+            let raised = libc::rlimit {
+                rlim_cur: limit.rlim_max,
+                rlim_max: limit.rlim_max,
+            };
+            libc::setrlimit(libc::RLIMIT_NOFILE, &raised);
+        }
+    }
+}
+
 /// The process's open-file limit minus [`FD_RESERVE`] (at least 64, at most
 /// 100,000): as many connections as the server can hold without `accept`
 /// failing for want of a file descriptor.

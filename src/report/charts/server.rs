@@ -157,6 +157,32 @@ fn draw_panel(area: &Area, tips: &mut Tips, summary: &RunSummary, panel: &Panel)
     let bands = stages::stage_bands(summary);
     let x_end = timeline::x_end(summary, &bands);
     let y_end = style::axis_top(data_max.max(budget_max), 1.18);
+    // A budget far above what was measured would flatten the line to nothing: it is
+    // named in the panel's header, right of the title, instead of drawn.
+    let above: Vec<String> = panel
+        .budgets
+        .iter()
+        .filter(|v| v.limit / panel.scale > y_end)
+        .map(|v| style::shorten(&v.rule, 60))
+        .collect();
+    if !above.is_empty() {
+        let note = text(12.0, &style::BUDGET);
+        let width = i32::try_from(top.dim_in_pixel().0).unwrap_or(i32::MAX);
+        let title_end = 24 + frame::text_width(panel.title, &bold(14.0, &style::INK)) + 16;
+        let fitted = frame::fit(
+            &format!("{}: above this scale", above.join(", ")),
+            &note,
+            width - 24 - title_end,
+        );
+        frame::label(
+            &top,
+            &fitted,
+            (width - 24, 8),
+            &note,
+            HPos::Right,
+            VPos::Top,
+        )?;
+    }
     let mut chart = ChartBuilder::on(&body)
         .margin_left(12)
         .margin_right(24)
@@ -231,10 +257,12 @@ fn draw_panel(area: &Area, tips: &mut Tips, summary: &RunSummary, panel: &Panel)
                 if verdict.passed { "met" } else { "broken" }
             ),
         );
-        let label_style = text(12.0, &style::BUDGET).pos(Pos::new(HPos::Right, VPos::Bottom));
+        // Under the line's start, clear of the stage names along the chart's top and
+        // the short stages' upright names at its right end.
+        let label_style = text(12.0, &style::BUDGET).pos(Pos::new(HPos::Left, VPos::Top));
         chart.draw_series(std::iter::once(
-            EmptyElement::at((to, y))
-                + Text::new(style::shorten(&verdict.rule, 60), (-8, -4), label_style),
+            EmptyElement::at((from, y))
+                + Text::new(style::shorten(&verdict.rule, 60), (8, 4), label_style),
         ))?;
     }
     Ok(())

@@ -107,6 +107,22 @@ pub fn shorten(text: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostics(pub Vec<Diagnostic>);
 
+#[cfg(test)]
+impl Diagnostics {
+    /// Every problem as `line:column field: message`, for tests to match on.
+    pub(crate) fn lines(&self) -> Vec<String> {
+        self.0
+            .iter()
+            .map(|d| {
+                format!(
+                    "{}:{} {}: {}",
+                    d.position.line, d.position.column, d.field, d.message
+                )
+            })
+            .collect()
+    }
+}
+
 /// Most problems listed for one command: past that, the rest are counted, not listed, so
 /// a file that is wrong everywhere (or not a scenario at all) cannot flood the terminal.
 pub const MAX_LISTED: usize = 100;

@@ -28,17 +28,7 @@ fn parse(monitor: &str) -> Result<Scenario, Diagnostics> {
 
 /// Every problem as `line:column field: message`.
 fn problems(monitor: &str) -> Vec<String> {
-    parse(monitor)
-        .unwrap_err()
-        .0
-        .iter()
-        .map(|d| {
-            format!(
-                "{}:{} {}: {}",
-                d.position.line, d.position.column, d.field, d.message
-            )
-        })
-        .collect()
+    parse(monitor).unwrap_err().lines()
 }
 
 #[test]

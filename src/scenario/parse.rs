@@ -1071,17 +1071,7 @@ mod open_model_tests {
 
     /// Every problem as `line:column field: message`.
     fn problems(load: &str) -> Vec<String> {
-        parse(load)
-            .unwrap_err()
-            .0
-            .iter()
-            .map(|d| {
-                format!(
-                    "{}:{} {}: {}",
-                    d.position.line, d.position.column, d.field, d.message
-                )
-            })
-            .collect()
+        parse(load).unwrap_err().lines()
     }
 
     #[test]

@@ -164,21 +164,14 @@ fn shards_that_never_overlapped_are_refused() {
 
 #[test]
 fn every_shards_server_points_are_kept_on_the_whole_clock() {
-    use crate::metrics::server::{Point, SeriesUnit, ServerMetrics, ServerSeries};
+    use crate::metrics::server::{Point, ServerMetrics};
+    // One scrape each half second past the second.
     let watched = |url: &str, values: &[f64]| {
-        let mut memory = ServerSeries::new("server_memory", "gauge m".into(), SeriesUnit::Bytes);
-        for (i, v) in values.iter().enumerate() {
-            memory.push(i as f64 + 0.5, *v);
-        }
-        ServerMetrics {
-            url: url.into(),
-            interval_secs: 1.0,
-            cores: 1.0,
-            scrapes: values.len() as u64,
-            failed: 0,
-            failures: Default::default(),
-            series: vec![memory],
-        }
+        let points: Vec<(f64, f64)> = (0..)
+            .map(|i| i as f64 + 0.5)
+            .zip(values.iter().copied())
+            .collect();
+        ServerMetrics::memory_only(url, &points)
     };
     let mut runs = vec![shard(1, 3, 0), shard(2, 3, 2000), shard(3, 3, 0)];
     runs[0].summary.metrics.server = Some(watched("http://t/metrics", &[1.0, 2.0]));

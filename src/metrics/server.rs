@@ -192,6 +192,27 @@ impl ServerMetrics {
     }
 }
 
+#[cfg(test)]
+impl ServerMetrics {
+    /// A monitor that saw only `server_memory`, at these `(seconds, bytes)` points, one
+    /// successful scrape each: the fixture the judging and merging tests start from.
+    pub(crate) fn memory_only(url: &str, points: &[(f64, f64)]) -> Self {
+        let mut memory = ServerSeries::new("server_memory", "gauge m".into(), SeriesUnit::Bytes);
+        for (at, value) in points {
+            memory.push(*at, *value);
+        }
+        ServerMetrics {
+            url: url.into(),
+            interval_secs: 1.0,
+            cores: 1.0,
+            scrapes: points.len() as u64,
+            failed: 0,
+            failures: BTreeMap::new(),
+            series: vec![memory],
+        }
+    }
+}
+
 /// Lowest, mean and highest value of a window's points.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Stats {

@@ -123,22 +123,19 @@ fn examples(server: &ServerMetrics) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::server::{SeriesUnit, ServerSeries};
 
     fn server(points: &[(f64, f64)]) -> ServerMetrics {
-        let mut memory = ServerSeries::new("server_memory", "gauge m".into(), SeriesUnit::Bytes);
-        for (t, v) in points {
-            memory.push(*t, *v);
-        }
-        ServerMetrics {
-            url: "http://127.0.0.1:1/metrics".into(),
-            interval_secs: 1.0,
-            cores: 1.0,
-            scrapes: points.len() as u64,
-            failed: 0,
-            failures: Default::default(),
-            series: vec![memory],
-        }
+        ServerMetrics::memory_only("http://127.0.0.1:1/metrics", points)
+    }
+
+    /// Why the whole of 0–9 s has no peak memory.
+    fn no_peak(server: &ServerMetrics) -> String {
+        figure(
+            "server_memory",
+            SeriesStat::Max,
+            &window(server, (0.0, 9.0), vec![]),
+        )
+        .unwrap_err()
     }
 
     fn window<'a>(
@@ -181,12 +178,7 @@ mod tests {
         for _ in 0..4 {
             s.record_failure("status 404", "x");
         }
-        let reason = figure(
-            "server_memory",
-            SeriesStat::Max,
-            &window(&s, (0.0, 9.0), vec![]),
-        )
-        .unwrap_err();
+        let reason = no_peak(&s);
         assert!(
             reason.starts_with("server_memory was never scraped: 5 of 5 scrapes failed (status 404 ×5) (status 404: 404 Not Found)"),
             "{reason}"
@@ -194,12 +186,7 @@ mod tests {
         let mut s = server(&[]);
         s.scrapes = 3;
         s.series[0].absent = 3;
-        let reason = figure(
-            "server_memory",
-            SeriesStat::Max,
-            &window(&s, (0.0, 9.0), vec![]),
-        )
-        .unwrap_err();
+        let reason = no_peak(&s);
         assert!(
             reason.contains("were in none of the 3 successful scrapes"),
             "{reason}"

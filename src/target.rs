@@ -195,6 +195,8 @@ pub async fn check_reachable(url: &str) -> Result<(), TargetError> {
     let client = reqwest::Client::builder()
         .timeout(REACH_TIMEOUT)
         .connect_timeout(REACH_TIMEOUT)
+        // As the steps' transport: straight to the target, whatever `HTTP_PROXY` says.
+        .no_proxy()
         .build()
         .map_err(|e| TargetError::Unreachable {
             url: display_url(url),
@@ -204,7 +206,7 @@ pub async fn check_reachable(url: &str) -> Result<(), TargetError> {
         Ok(_) => Ok(()),
         Err(err) => Err(TargetError::Unreachable {
             url: display_url(url),
-            reason: crate::metrics::Failure::from_reqwest(&err).to_string(),
+            reason: crate::metrics::Failure::from_send_error(&err).to_string(),
         }),
     }
 }

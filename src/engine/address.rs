@@ -24,9 +24,9 @@ pub struct Address {
     query: Option<String>,
     /// The target's user and password, decoded.
     credentials: Option<(String, String)>,
-    /// URLs of the scenario's fixed paths, parsed once ([`Address::learn`]) rather
-    /// than on every request.
-    known: HashMap<String, Url>,
+    /// Request URIs of the scenario's fixed paths, parsed once ([`Address::learn`])
+    /// rather than on every request.
+    known: HashMap<String, http::Uri>,
 }
 
 impl Address {
@@ -63,11 +63,11 @@ impl Address {
         })
     }
 
-    /// Parses the URL of a path that never changes (a step's path with no `${…}`), so
-    /// that [`Address::http_url`] hands out a copy instead of parsing it per request.
+    /// Parses the URI of a path that never changes (a step's path with no `${…}`), so
+    /// that [`Address::http_uri`] hands out a copy instead of parsing it per request.
     pub fn learn(&mut self, path: &str) {
-        if let Ok((url, _)) = self.parse_http_url(path) {
-            self.known.insert(path.to_string(), url);
+        if let Ok((uri, _)) = self.http_uri(path, &[]) {
+            self.known.insert(path.to_string(), uri);
         }
     }
 
@@ -79,13 +79,6 @@ impl Address {
     /// The HTTP URL for a step's rendered `path`, and whether it was joined to the target
     /// (only joined requests carry the target's query and credentials).
     pub fn http_url(&self, path: &str) -> Result<(Url, bool), String> {
-        match self.known.get(path) {
-            Some(url) => Ok((url.clone(), path.starts_with('/'))),
-            None => self.parse_http_url(path),
-        }
-    }
-
-    fn parse_http_url(&self, path: &str) -> Result<(Url, bool), String> {
         let joined = path.starts_with('/');
         let text = if joined {
             self.with_query(format!("{}{path}", self.http_base))
@@ -97,6 +90,25 @@ impl Address {
             return Err(format!("`{path}` is not an http(s) URL"));
         }
         Ok((url, joined))
+    }
+
+    /// The request URI for a step's rendered `path` with the step's `query` pairs added
+    /// (form-encoded), and whether it was joined to the target.
+    pub fn http_uri(
+        &self,
+        path: &str,
+        query: &[(String, String)],
+    ) -> Result<(http::Uri, bool), String> {
+        if let (true, Some(uri)) = (query.is_empty(), self.known.get(path)) {
+            return Ok((uri.clone(), path.starts_with('/')));
+        }
+        let (mut url, joined) = self.http_url(path)?;
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        let uri = http::Uri::try_from(url.as_str())
+            .map_err(|e| format!("`{path}` does not make a request URI: {e}"))?;
+        Ok((uri, joined))
     }
 
     /// The WebSocket URL for a step's rendered `path`, and whether it was joined.
@@ -171,14 +183,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_learned_path_gives_the_url_parsing_would() {
+    fn a_learned_path_gives_the_uri_parsing_would() {
         let fresh = Address::parse("http://u:p@h:8080/prefix?api_key=K").unwrap();
         let mut learned = fresh.clone();
         for path in ["/api/bots", "/x?y=1", "https://elsewhere/z", "not a url"] {
             learned.learn(path);
-            assert_eq!(learned.http_url(path), fresh.http_url(path), "{path}");
+            assert_eq!(
+                learned.http_uri(path, &[]),
+                fresh.http_uri(path, &[]),
+                "{path}"
+            );
         }
         assert_eq!(learned.known.len(), 3, "the bad path is not kept");
+        let (uri, _) = fresh
+            .http_uri("/x?y=1", &[("q".into(), "a b&c".into())])
+            .unwrap();
+        assert_eq!(
+            uri.to_string(),
+            "http://h:8080/prefix/x?y=1&api_key=K&q=a+b%26c"
+        );
     }
 
     #[test]

@@ -7,15 +7,15 @@
 //!   WebSocket; `http`, `ws`: the step kinds;
 //! - `checks`: `expect`, `until`, `extract`; `redact`: credentials kept out of failures;
 //! - `stop`: cancelling in-flight steps when the plan ends or the run is interrupted;
+//! - `transport`: the HTTP client the steps send with;
 //! - `quiet`: the logger and Goose's console; `interrupt`: Ctrl-C and SIGTERM;
 //! - `watch`: the generator's own CPU and timer lag, so a run whose generator was the
 //!   bottleneck says so; `open_files`: the open-files limit a run of many users needs.
 //!
-//! Goose runs the users, the test plan and their HTTP clients; loadgate keeps the books
-//! (`no_metrics`), so requests go straight through each user's Goose-built client: its
-//! own by default, or with `load.connections: shared` one client whose connection pool
-//! every user shares (Goose's shared-client strategy, a few KB per user instead of
-//! about 130 KB). A user's WebSocket is always its own.
+//! Goose runs the users and the test plan; loadgate keeps the books (`no_metrics`) and
+//! sends the requests through its own `transport`: a pool per user by default, or with
+//! `load.connections: shared` one pool every user shares. A user's WebSocket is always
+//! its own.
 //!
 //! Each flow becomes a Goose scenario (weight = flow weight, wait time = think time); its
 //! setup steps run in one `on_start` transaction, each step is one transaction run in
@@ -33,6 +33,7 @@ pub mod quiet;
 pub mod redact;
 pub mod session;
 pub mod stop;
+pub mod transport;
 pub mod watch;
 pub mod ws;
 
@@ -71,6 +72,8 @@ pub struct RunContext {
     pub first_user: usize,
     /// The generator watching itself (open model: users report slot lateness to it).
     pub watch: Arc<watch::Watch>,
+    /// Where users get the service their HTTP steps send with.
+    pub transport: transport::Transport,
 }
 
 impl RunContext {
@@ -145,6 +148,8 @@ pub async fn run_attack(
     let watch = Arc::new(watch::Watch::new(&durations, started.clone(), open_model));
     let watching = watch.start();
     let host = address.http_base().to_string();
+    let transport = transport::Transport::new(scenario.load.connections == Connections::Shared)
+        .map_err(EngineError)?;
     let ctx = Arc::new(RunContext {
         recorder,
         default_timeout: scenario.timeout,
@@ -158,6 +163,7 @@ pub async fn run_attack(
             .map(|open| std::sync::atomic::AtomicUsize::new(open.max_users)),
         first_user: 1 + scenario.shard.map_or(0, |part| part.user_offset),
         watch: watch.clone(),
+        transport,
     });
     let outcome = attack(scenario, stages, &host, &ctx).await;
     supervisor.abort();
@@ -180,13 +186,10 @@ async fn attack(
     // loadgate records every sample itself; Goose's own request books would only be
     // computed and thrown away.
     config.no_metrics = true;
-    let mut attack = GooseAttack::initialize_with_config(config)?;
-    if scenario.load.connections == Connections::Shared {
-        // One client, built once, whose pool every user's requests share; Goose's
-        // settings for it are those the users' own clients would have had.
-        attack = attack
-            .set_client_builder_without_cookies(GooseClientBuilder::new().without_cookies())?;
-    }
+    // Requests go through loadgate's transport, never Goose's reqwest client: Goose's
+    // shared-client strategy builds that client once instead of once per user.
+    let mut attack = GooseAttack::initialize_with_config(config)?
+        .set_client_builder_without_cookies(GooseClientBuilder::new().without_cookies())?;
     let slots = scenario
         .load
         .open
@@ -321,7 +324,7 @@ async fn run_step(user: &mut GooseUser, ctx: &RunContext, step: &Step, timing: T
     state.in_setup = timing == Timing::Setup;
     let action = async {
         match &step.action {
-            Action::Http(http_step) => http::run(user, ctx, &step.name, http_step, state).await,
+            Action::Http(http_step) => http::run(ctx, &step.name, http_step, state).await,
             Action::WsConnect(connect) => ws::connect(ctx, &step.name, connect, state).await,
             Action::WsSend(send) => ws::send(ctx, &step.name, send, state).await,
             Action::WsReceive(receive) => ws::receive(ctx, &step.name, receive, state).await,

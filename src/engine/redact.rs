@@ -127,14 +127,25 @@ impl Secrets {
         }
     }
 
+    /// Remembers the credential-like parameters of a request URI's query.
+    pub fn add_uri_query(&mut self, uri: &http::Uri) {
+        if let Some(query) = uri.query() {
+            self.add_form(query);
+        }
+    }
+
+    fn add_form(&mut self, form: &str) {
+        if let Ok(url) = reqwest::Url::parse(&format!("http://x/?{form}")) {
+            self.add_query(&url);
+        }
+    }
+
     /// Remembers what a raw body carries: JSON fields, or `a=b&c=d` form parameters.
     pub fn add_raw_body(&mut self, body: &str) {
         if let Ok(doc) = serde_json::from_str::<Value>(body) {
             self.add_json(&doc);
         } else if body.contains('=') && !body.contains(char::is_whitespace) {
-            if let Ok(url) = reqwest::Url::parse(&format!("http://x/?{body}")) {
-                self.add_query(&url);
-            }
+            self.add_form(body);
         }
     }
 

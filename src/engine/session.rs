@@ -168,6 +168,8 @@ pub struct UserState {
     /// Set while one of the flow's `setup:` steps runs: its samples count in the step's
     /// totals but in no stage.
     pub in_setup: bool,
+    /// What this user's HTTP steps send with, from its first one on.
+    pub http: Option<super::transport::HttpService>,
 }
 
 /// Cloneable handle stored as Goose session data.

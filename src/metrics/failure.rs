@@ -1,10 +1,10 @@
 //! Why a step failed, classified so reports can group errors by kind and a misbehaving
 //! server shows up as counted failures rather than a crash.
 //!
-//! Classes come from the kind of error (reqwest's flags, the `std::io::Error` and
-//! `hyper::Error` found down its source chain), never from searching its text. Details
-//! are made safe to print: control characters a server sent (an ESC that would recolour
-//! the terminal) are shown escaped.
+//! Classes come from the kind of error (the `std::io::Error` and `hyper::Error` found
+//! down its source chain), never from searching its text. Details are made safe to
+//! print: control characters a server sent (an ESC that would recolour the terminal) are
+//! shown escaped.
 
 use std::fmt;
 
@@ -107,45 +107,48 @@ impl Failure {
         Failure { kind, detail }
     }
 
-    /// Classifies a reqwest error met while sending the request or reading the headers.
-    pub fn from_reqwest(err: &reqwest::Error) -> Self {
-        Failure::new(classify_reqwest(err, false), error_chain(err))
+    /// Classifies an error met while sending the request or reading the headers.
+    pub fn from_send_error(err: &(dyn std::error::Error + 'static)) -> Self {
+        Failure::new(classify(err, false), error_chain(err))
     }
 
-    /// Classifies a reqwest error met while reading a response body.
-    pub fn from_reqwest_body(err: &reqwest::Error) -> Self {
-        Failure::new(classify_reqwest(err, true), error_chain(err))
+    /// Classifies an error met while reading a response body.
+    pub fn from_body_error(err: &(dyn std::error::Error + 'static)) -> Self {
+        Failure::new(classify(err, true), error_chain(err))
     }
 }
 
-/// The class of a reqwest error: the most specific cause down its source chain.
-fn classify_reqwest(err: &reqwest::Error, in_body: bool) -> FailureKind {
-    if err.is_timeout() {
-        return FailureKind::Timeout;
+/// The class of an HTTP client error (loadgate's transport or reqwest): the most specific
+/// cause down its source chain.
+fn classify(err: &(dyn std::error::Error + 'static), in_body: bool) -> FailureKind {
+    if let Some(reqwest) = err.downcast_ref::<reqwest::Error>() {
+        if reqwest.is_timeout() {
+            return FailureKind::Timeout;
+        }
     }
     let mut found = None;
     let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(e) = current {
         if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            if let Some(kind) = FailureKind::from_io(io.kind(), in_body) {
-                found = Some(kind);
-            }
+            let tls = io
+                .get_ref()
+                .is_some_and(|inner| inner.is::<rustls::Error>());
+            found = match io.kind() {
+                // A failed handshake or a certificate refused: the TLS layer's own error.
+                _ if tls => Some(FailureKind::Transport),
+                // A body that does not decode (bad gzip) is the body's fault.
+                std::io::ErrorKind::InvalidData if in_body => Some(FailureKind::InvalidBody),
+                kind => FailureKind::from_io(kind, in_body).or(found),
+            };
         } else if let Some(hyper) = e.downcast_ref::<hyper::Error>() {
-            if let Some(kind) = classify_hyper(hyper, in_body) {
-                found = Some(kind);
-            }
+            found = classify_hyper(hyper, in_body).or(found);
         }
         current = e.source();
     }
-    if let Some(kind) = found {
-        return kind;
-    }
-    if err.is_decode() {
-        FailureKind::InvalidBody
-    } else if err.is_body() && in_body {
-        FailureKind::TruncatedBody
-    } else {
-        FailureKind::Transport
+    match found {
+        Some(kind) => kind,
+        None if in_body => FailureKind::TruncatedBody,
+        None => FailureKind::Transport,
     }
 }
 

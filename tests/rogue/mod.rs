@@ -8,13 +8,17 @@
 //! - `/escape`: a 500 whose body holds terminal escape sequences;
 //! - `/echo…`: a 500 whose body is the request itself (headers and body);
 //! - `/login`: `{"token": TOKEN}`;
+//! - `/gzip`: [`GZIP_TEXT`], gzip-compressed; `/badgzip`: says gzip, sends other bytes;
+//! - `/redirect?to=URL`: a 302 to `URL`; `/redirect307?to=URL`: a 307 to `URL`;
+//! - `/sink`: records its body (as `sink: BODY`) and answers `200 ok`;
 //! - WebSocket `/ws-flood`: pushes [`FLOOD_FRAMES`] binary frames of 1 MiB as fast as
 //!   the client takes them; `/ws-badop`: a frame with an invalid opcode; `/ws-close-esc`:
 //!   a close frame whose reason holds escape sequences; any other WebSocket path: accepted
 //!   and held open;
+//! - a TLS handshake: a plain-HTTP `400`;
 //! - anything else: `200 ok`.
 //!
-//! Every request line is recorded, so tests can check what was (or was not) sent.
+//! Every request head is recorded, so tests can check what was (or was not) sent.
 
 #![allow(dead_code)]
 
@@ -25,6 +29,9 @@ use tokio::net::{TcpListener, TcpStream};
 
 /// The token `/login` hands out.
 pub const TOKEN: &str = "tok-EXTRACTED-8888";
+
+/// What `/gzip` answers once decompressed.
+pub const GZIP_TEXT: &str = "hello from a gzip body";
 
 /// Frames `/ws-flood` pushes: 320 MiB in all.
 pub const FLOOD_FRAMES: usize = 320;
@@ -74,6 +81,14 @@ impl Rogue {
 
     /// Request lines seen so far (`GET /path?query HTTP/1.1`).
     pub fn requests(&self) -> Vec<String> {
+        self.heads()
+            .iter()
+            .map(|head| head.lines().next().unwrap_or("").to_string())
+            .collect()
+    }
+
+    /// Request heads (request line and headers) seen so far, and `sink: BODY` entries.
+    pub fn heads(&self) -> Vec<String> {
         self.seen.lock().unwrap().clone()
     }
 }
@@ -101,8 +116,13 @@ fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
 }
 
 async fn respond(stream: &mut TcpStream, status: &str, body: &[u8]) {
+    respond_with(stream, status, "", body).await;
+}
+
+/// Answers with `extra` header lines (each ending in CRLF) and closes.
+async fn respond_with(stream: &mut TcpStream, status: &str, extra: &str, body: &[u8]) {
     let head = format!(
-        "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        "HTTP/1.1 {status}\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n",
         body.len()
     );
     let _ = stream.write_all(head.as_bytes()).await;
@@ -111,12 +131,19 @@ async fn respond(stream: &mut TcpStream, status: &str, body: &[u8]) {
 }
 
 async fn handle(mut stream: TcpStream, seen: Arc<Mutex<Vec<String>>>) {
+    let mut first = [0u8; 1];
+    if stream.peek(&mut first).await.is_ok() && first[0] == 0x16 {
+        // A TLS handshake on this plain-HTTP port: answer in plain HTTP, as nginx does.
+        respond(&mut stream, "400 Bad Request", b"plain HTTP here").await;
+        return;
+    }
     let Some(raw) = read_head(&mut stream).await else {
         return;
     };
     let head = String::from_utf8_lossy(&raw).into_owned();
     let request_line = head.lines().next().unwrap_or("").to_string();
-    seen.lock().unwrap().push(request_line.clone());
+    let head_only = head.split("\r\n\r\n").next().unwrap_or("").to_string();
+    seen.lock().unwrap().push(head_only);
     let path = request_line.split(' ').nth(1).unwrap_or("/").to_string();
     if header(&head, "upgrade").is_some_and(|u| u.eq_ignore_ascii_case("websocket")) {
         return websocket(stream, &head, &path).await;
@@ -149,6 +176,45 @@ async fn handle(mut stream: TcpStream, seen: Arc<Mutex<Vec<String>>>) {
         let _ = tokio::time::timeout(Duration::from_secs(2), stream.read_exact(&mut rest)).await;
         echo.extend_from_slice(&rest);
         respond(&mut stream, "500 Echo", &echo).await;
+    } else if path.starts_with("/gzip") {
+        use std::io::Write;
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        encoder.write_all(GZIP_TEXT.as_bytes()).unwrap();
+        let body = encoder.finish().unwrap();
+        respond_with(&mut stream, "200 OK", "Content-Encoding: gzip\r\n", &body).await;
+    } else if path.starts_with("/badgzip") {
+        let body = b"this is not gzip at all";
+        respond_with(&mut stream, "200 OK", "Content-Encoding: gzip\r\n", body).await;
+    } else if let Some(to) = path.strip_prefix("/redirect307?to=") {
+        respond_with(
+            &mut stream,
+            "307 Temporary Redirect",
+            &format!("Location: {to}\r\n"),
+            b"",
+        )
+        .await;
+    } else if let Some(to) = path.strip_prefix("/redirect?to=") {
+        respond_with(
+            &mut stream,
+            "302 Found",
+            &format!("Location: {to}\r\n"),
+            b"",
+        )
+        .await;
+    } else if path.starts_with("/sink") {
+        let length: usize = header(&head, "content-length")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+            .min(64 * 1024);
+        let start = head.find("\r\n\r\n").map(|i| i + 4).unwrap_or(raw.len());
+        let mut body = raw[start.min(raw.len())..].to_vec();
+        let mut rest = vec![0u8; length.saturating_sub(body.len())];
+        let _ = tokio::time::timeout(Duration::from_secs(2), stream.read_exact(&mut rest)).await;
+        body.extend_from_slice(&rest);
+        seen.lock()
+            .unwrap()
+            .push(format!("sink: {}", String::from_utf8_lossy(&body)));
+        respond(&mut stream, "200 OK", b"ok").await;
     } else if path.starts_with("/login") {
         let body = format!("{{\"token\": \"{TOKEN}\"}}");
         respond(&mut stream, "200 OK", body.as_bytes()).await;

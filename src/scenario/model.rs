@@ -54,9 +54,9 @@ pub enum Connections {
     /// costs about 19 KB more per user than `Shared`.
     #[default]
     PerUser,
-    /// Every user sends over one pool of keep-alive connections, as a service
-    /// calling the target would; for runs of many
-    /// thousands of users. No user keeps cookies either way: headers are explicit.
+    /// Every user sends over one pool of keep-alive connections, as a service calling
+    /// the target would; for runs of many thousands of users. No user keeps cookies
+    /// either way: headers are explicit.
     Shared,
 }
 

@@ -1,5 +1,6 @@
 //! What HTTP steps send and follow, seen from the server's side: the real binary against
-//! rogue servers on loopback. Gzip bodies are judged decompressed; redirects are followed,
+//! rogue servers on loopback. Gzip bodies are judged decompressed, and the body cap counts
+//! decompressed bytes; redirects are followed,
 //! with the body sent again on a 307 and the credentials dropped when a redirect leaves
 //! the origin; requests name loadgate as their user agent; an `https` step against a
 //! plain-HTTP port fails as a counted transport error.
@@ -27,6 +28,7 @@ flows:
     steps:
       - http: {{ name: gzip, path: /gzip, expect: {{ body_contains: "{GZIP_TEXT}" }} }}
       - http: {{ name: badgzip, path: /badgzip }}
+      - http: {{ name: gzip-bomb, path: /gzip-bomb }}
       - http:
           name: same-origin
           path: /redirect?to=/sink-same
@@ -55,6 +57,13 @@ flows:
     assert!(step("gzip").count > 0);
     assert_eq!(step("gzip").errors, 0, "the body is judged decompressed");
     assert_eq!(classes("badgzip"), ["invalid response body"]);
+    let bomb = &step("gzip-bomb").failures;
+    assert_eq!(bomb.keys().collect::<Vec<_>>(), ["invalid response body"]);
+    let example = &bomb["invalid response body"].example;
+    assert!(
+        example.contains("larger than 8 MiB"),
+        "decompressed bytes count: {example}"
+    );
     for name in ["same-origin", "cross-origin", "resent"] {
         assert!(step(name).count > 0, "{name} ran");
         assert_eq!(step(name).errors, 0, "{name}: {:?}", step(name).failures);

@@ -9,6 +9,7 @@
 //! - `/echo…`: a 500 whose body is the request itself (headers and body);
 //! - `/login`: `{"token": TOKEN}`;
 //! - `/gzip`: [`GZIP_TEXT`], gzip-compressed; `/badgzip`: says gzip, sends other bytes;
+//!   `/gzip-bomb`: 64 MiB of zeros in about 64 KiB of gzip;
 //! - `/redirect?to=URL`: a 302 to `URL`; `/redirect307?to=URL`: a 307 to `URL`;
 //! - `/sink`: records its body (as `sink: BODY`) and answers `200 ok`;
 //! - WebSocket `/ws-flood`: pushes [`FLOOD_FRAMES`] binary frames of 1 MiB as fast as
@@ -178,8 +179,15 @@ async fn handle(mut stream: TcpStream, seen: Arc<Mutex<Vec<String>>>) {
         respond(&mut stream, "500 Echo", &echo).await;
     } else if path.starts_with("/gzip") {
         use std::io::Write;
-        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        encoder.write_all(GZIP_TEXT.as_bytes()).unwrap();
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        if path.starts_with("/gzip-bomb") {
+            let zeros = vec![0u8; 1024 * 1024];
+            for _ in 0..64 {
+                encoder.write_all(&zeros).unwrap();
+            }
+        } else {
+            encoder.write_all(GZIP_TEXT.as_bytes()).unwrap();
+        }
         let body = encoder.finish().unwrap();
         respond_with(&mut stream, "200 OK", "Content-Encoding: gzip\r\n", &body).await;
     } else if path.starts_with("/badgzip") {

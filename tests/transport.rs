@@ -1,9 +1,9 @@
 //! What HTTP steps send and follow, seen from the server's side: the real binary against
-//! rogue servers on loopback. Gzip bodies are judged decompressed, and the body cap counts
-//! decompressed bytes; redirects are followed,
-//! with the body sent again on a 307 and the credentials dropped when a redirect leaves
-//! the origin; requests name loadgate as their user agent; an `https` step against a
-//! plain-HTTP port fails as a counted transport error.
+//! rogue servers on loopback. Gzip bodies are judged decompressed, and the body cap
+//! counts decompressed bytes; redirects are followed, with the body sent again on a 307
+//! and the credentials dropped when a redirect leaves the origin; requests name loadgate
+//! as their user agent; an `https` step against a plain-HTTP port fails as a counted
+//! transport error.
 
 mod common;
 mod rogue;

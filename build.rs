@@ -1,7 +1,8 @@
-//! Build script: only tells two tests whether the tools they drive are installed:
+//! Build script: only tells three tests whether the tools they drive are installed:
 //! Debian's Chromium for the browser test (`tests/browser.rs`, the `chromium_present`
-//! cfg) and `kubernetes-validate` for the manifest test (`tests/deploy.rs`, the
-//! `kubernetes_validate_present` cfg). Cargo cannot skip a test at run time, so without
+//! cfg), `kubernetes-validate` for the manifest test (`tests/deploy.rs`, the
+//! `kubernetes_validate_present` cfg) and `openssl` for the TLS test (`tests/tls.rs`,
+//! the `openssl_present` cfg). Cargo cannot skip a test at run time, so without
 //! the tool the test is compiled `#[ignore]`d with a reason and the test runner counts
 //! it as ignored rather than passed. Nothing else is built here.
 
@@ -18,18 +19,25 @@ fn main() {
     if Path::new(CHROMIUM).exists() {
         println!("cargo::rustc-cfg=chromium_present");
     }
-    println!("cargo::rustc-check-cfg=cfg(kubernetes_validate_present)");
     println!("cargo::rerun-if-env-changed=PATH");
     let path = std::env::var_os("PATH").unwrap_or_default();
-    let mut found = false;
-    for dir in std::env::split_paths(&path).filter(|dir| dir.is_dir()) {
+    let dirs: Vec<_> = std::env::split_paths(&path)
+        .filter(|dir| dir.is_dir())
+        .collect();
+    for dir in &dirs {
         println!("cargo::rerun-if-changed={}", dir.display());
-        found |= dir.join(KUBERNETES_VALIDATE).is_file();
     }
-    if found {
-        println!("cargo::rustc-cfg=kubernetes_validate_present");
+    for (command, cfg) in COMMANDS {
+        println!("cargo::rustc-check-cfg=cfg({cfg})");
+        if dirs.iter().any(|dir| dir.join(command).is_file()) {
+            println!("cargo::rustc-cfg={cfg}");
+        }
     }
 }
 
-/// The command `pip install kubernetes-validate` puts on the PATH.
-const KUBERNETES_VALIDATE: &str = "kubernetes-validate";
+/// Commands looked for on the PATH, and the cfg each one's presence sets:
+/// `pip install kubernetes-validate` and Debian's `openssl` put them there.
+const COMMANDS: [(&str, &str); 2] = [
+    ("kubernetes-validate", "kubernetes_validate_present"),
+    ("openssl", "openssl_present"),
+];

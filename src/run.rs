@@ -293,6 +293,7 @@ async fn measure(
             target: target.shown.to_string(),
             embedded_target: target.embedded,
             time_scale: args.time_scale,
+            connections: scenario.load.connections,
             stages: stages
                 .iter()
                 .map(|s| StageSetting {

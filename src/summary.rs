@@ -139,6 +139,10 @@ pub struct RunSettings {
     pub embedded_target: bool,
     /// `--time-scale`.
     pub time_scale: f64,
+    /// `load.connections`: whose keep-alive connections users' requests went over
+    /// (`per_user` in files written before it was recorded, the only mode then).
+    #[serde(default)]
+    pub connections: crate::scenario::Connections,
     /// Stages as run (after scaling, in whole seconds).
     pub stages: Vec<StageSetting>,
     /// Flows and their weights.

@@ -41,6 +41,8 @@ fn peak_connections(server: &ServerProcess, connections: &str) -> f64 {
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     let summary = read_summary(&out);
     assert!(summary.metrics.steps["health"].count > 60);
+    let recorded = serde_json::to_value(summary.settings.connections).unwrap();
+    assert_eq!(recorded, connections, "summary.json says which mode ran");
     summary
         .judgement
         .verdicts

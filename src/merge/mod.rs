@@ -161,6 +161,8 @@ pub fn add_up(runs: &[ShardRun]) -> Result<RunSummary, String> {
             target: first.summary.settings.target.clone(),
             embedded_target: runs.iter().any(|r| r.summary.settings.embedded_target),
             time_scale: plan.time_scale,
+            // The same in every shard: they ran the same scenario bytes.
+            connections: first.summary.settings.connections,
             stages: plan
                 .stages
                 .iter()

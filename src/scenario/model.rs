@@ -47,7 +47,10 @@ pub struct Load {
 }
 
 /// What a user owns of the HTTP connections. A user's WebSocket is always its own.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// Written into `summary.json` as `per_user` or `shared`, since it changes what the
+/// target saw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Connections {
     /// Each user has its own pool of keep-alive connections, as a browser would: the
     /// target sees one set of connections per user (the default, and Gatling's). It

@@ -107,6 +107,27 @@ async fn read_head(stream: &mut TcpStream) -> Option<Vec<u8>> {
     Some(head)
 }
 
+/// Where the body starts in what `read_head` read (its end, if there is no blank line).
+fn head_end(raw: &[u8]) -> usize {
+    raw.windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(raw.len(), |i| i + 4)
+}
+
+/// The request's body, up to its `Content-Length` (at most 64 KiB, 2 s): the part
+/// `read_head` already read, then the rest from the stream.
+async fn read_body(stream: &mut TcpStream, head: &str, raw: &[u8]) -> Vec<u8> {
+    let length: usize = header(head, "content-length")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+        .min(64 * 1024);
+    let mut body = raw[head_end(raw)..].to_vec();
+    let mut rest = vec![0u8; length.saturating_sub(body.len())];
+    let _ = tokio::time::timeout(Duration::from_secs(2), stream.read_exact(&mut rest)).await;
+    body.extend_from_slice(&rest);
+    body
+}
+
 fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
     head.lines().find_map(|line| {
         let (key, value) = line.split_once(':')?;
@@ -167,15 +188,9 @@ async fn handle(mut stream: TcpStream, seen: Arc<Mutex<Vec<String>>>) {
         )
         .await;
     } else if path.starts_with("/echo") {
-        let length: usize = header(&head, "content-length")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-            .min(64 * 1024);
         let mut echo = raw.clone();
-        let already = echo.len() - head.find("\r\n\r\n").map(|i| i + 4).unwrap_or(echo.len());
-        let mut rest = vec![0u8; length.saturating_sub(already)];
-        let _ = tokio::time::timeout(Duration::from_secs(2), stream.read_exact(&mut rest)).await;
-        echo.extend_from_slice(&rest);
+        echo.truncate(head_end(&raw));
+        echo.extend_from_slice(&read_body(&mut stream, &head, &raw).await);
         respond(&mut stream, "500 Echo", &echo).await;
     } else if path.starts_with("/gzip") {
         use std::io::Write;
@@ -210,15 +225,7 @@ async fn handle(mut stream: TcpStream, seen: Arc<Mutex<Vec<String>>>) {
         )
         .await;
     } else if path.starts_with("/sink") {
-        let length: usize = header(&head, "content-length")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-            .min(64 * 1024);
-        let start = head.find("\r\n\r\n").map(|i| i + 4).unwrap_or(raw.len());
-        let mut body = raw[start.min(raw.len())..].to_vec();
-        let mut rest = vec![0u8; length.saturating_sub(body.len())];
-        let _ = tokio::time::timeout(Duration::from_secs(2), stream.read_exact(&mut rest)).await;
-        body.extend_from_slice(&rest);
+        let body = read_body(&mut stream, &head, &raw).await;
         seen.lock()
             .unwrap()
             .push(format!("sink: {}", String::from_utf8_lossy(&body)));

@@ -264,6 +264,7 @@ pub fn sample_summary() -> RunSummary {
         target: "http://127.0.0.1:8080".to_string(),
         embedded_target: true,
         time_scale: 1.0,
+        connections: Default::default(),
         stages: plan
             .iter()
             .map(|(name, users, duration, _, _)| StageSetting {

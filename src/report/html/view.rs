@@ -5,6 +5,7 @@
 use crate::report::view::format::{format_duration, format_percent, stage_label};
 use crate::report::view::RunView;
 use crate::report::Chart;
+use crate::scenario::Connections;
 use crate::summary::RunSummary;
 
 /// One chart, inlined as SVG markup (already escaped where it holds text: the chart
@@ -151,6 +152,14 @@ fn settings(summary: &RunSummary) -> Vec<Setting> {
         Setting {
             name: "Peak users",
             value: m.peak_users.to_string(),
+        },
+        Setting {
+            name: "HTTP connections",
+            value: match s.connections {
+                Connections::PerUser => "per user (each user its own keep-alive pool)",
+                Connections::Shared => "shared (one keep-alive pool for all users)",
+            }
+            .to_string(),
         },
     ];
     if let Some(value) = split_run(summary) {

@@ -1,9 +1,9 @@
 //! What HTTP steps send and follow, seen from the server's side: the real binary against
 //! rogue servers on loopback. Gzip bodies are judged decompressed, and the body cap
-//! counts decompressed bytes; redirects are followed, with the body sent again on a 307
-//! and the credentials dropped when a redirect leaves the origin; requests name loadgate
-//! as their user agent; an `https` step against a plain-HTTP port fails as a counted
-//! transport error.
+//! counts decompressed bytes; redirects are followed, at most 10 (a loop fails), with the
+//! body sent again on a 307 and the credentials dropped once a redirect leaves the
+//! origin, for the rest of the chain; requests name loadgate as their user agent; an
+//! `https` step against a plain-HTTP port fails as a counted transport error.
 
 mod common;
 mod rogue;
@@ -29,6 +29,7 @@ flows:
       - http: {{ name: gzip, path: /gzip, expect: {{ body_contains: "{GZIP_TEXT}" }} }}
       - http: {{ name: badgzip, path: /badgzip }}
       - http: {{ name: gzip-bomb, path: /gzip-bomb }}
+      - http: {{ name: loop, path: /loop }}
       - http:
           name: same-origin
           path: /redirect?to=/sink-same
@@ -37,6 +38,10 @@ flows:
           name: cross-origin
           path: "/redirect?to={elsewhere}/sink-away"
           headers: {{ Authorization: "Bearer cross-origin-secret" }}
+      - http:
+          name: two-hops
+          path: "/redirect?to={elsewhere}/redirect?to=/sink-second-hop"
+          headers: {{ Authorization: "Bearer two-hop-secret", Cookie: "session=two-hop-cookie" }}
       - http:
           name: resent
           method: POST
@@ -64,7 +69,10 @@ flows:
         example.contains("larger than 8 MiB"),
         "decompressed bytes count: {example}"
     );
-    for name in ["same-origin", "cross-origin", "resent"] {
+    assert_eq!(classes("loop"), ["transport error"]);
+    let looped = &step("loop").failures["transport error"].example;
+    assert!(looped.contains("too many redirects"), "{looped}");
+    for name in ["same-origin", "cross-origin", "two-hops", "resent"] {
         assert!(step(name).count > 0, "{name} ran");
         assert_eq!(step(name).errors, 0, "{name}: {:?}", step(name).failures);
     }
@@ -91,6 +99,21 @@ flows:
     assert!(
         away.iter().all(|h| !h.contains("authorization")),
         "credentials never leave the origin: {away:?}"
+    );
+    let second_hop = sink("/sink-second-hop", &elsewhere.heads());
+    assert!(!second_hop.is_empty(), "both hops were followed");
+    assert!(
+        second_hop
+            .iter()
+            .all(|h| !h.contains("authorization") && !h.contains("cookie")),
+        "credentials stay dropped after a hop back within the other origin: {second_hop:?}"
+    );
+    let loops = heads.iter().filter(|h| h.starts_with("GET /loop ")).count();
+    let loop_steps = step("loop").count as usize;
+    assert_eq!(
+        loops,
+        loop_steps * 11,
+        "each loop step sent 1 + 10 requests"
     );
     assert!(
         heads.iter().any(|h| h.starts_with("POST /sink-posted ")),

@@ -3,6 +3,7 @@
 //! step's timeout, judge and extract.
 
 use super::checks::{apply_extracts, check_response, remember_extracted};
+use super::redirects::{self, MAX_REDIRECTS};
 use super::session::UserState;
 use super::transport::{self, RequestBody, ResponseBody};
 use super::RunContext;
@@ -45,6 +46,15 @@ async fn attempt(ctx: &RunContext, step: &HttpStep, state: &mut UserState) -> Sa
         let response = transport::send(service, request)
             .await
             .map_err(|err| Failure::from_send_error(&err))?;
+        if redirects::too_many(response.status(), response.headers()) {
+            return Err(Failure::new(
+                FailureKind::Transport,
+                format!(
+                    "too many redirects: still {} after {MAX_REDIRECTS}",
+                    response.status().as_u16()
+                ),
+            ));
+        }
         let status = response.status().as_u16();
         Ok::<_, Failure>((status, read_capped(response.into_body()).await))
     };

@@ -7,7 +7,7 @@
 //!   WebSocket; `http`, `ws`: the step kinds;
 //! - `checks`: `expect`, `until`, `extract`; `redact`: credentials kept out of failures;
 //! - `stop`: cancelling in-flight steps when the plan ends or the run is interrupted;
-//! - `transport`: the HTTP client the steps send with;
+//! - `transport`: the HTTP client the steps send with; `redirects`: which it follows;
 //! - `quiet`: the logger and Goose's console; `interrupt`: Ctrl-C and SIGTERM;
 //! - `watch`: the generator's own CPU and timer lag, so a run whose generator was the
 //!   bottleneck says so; `open_files`: the open-files limit a run of many users needs.
@@ -31,6 +31,7 @@ pub mod open_files;
 pub mod plan;
 pub mod quiet;
 pub mod redact;
+pub mod redirects;
 pub mod session;
 pub mod stop;
 pub mod transport;

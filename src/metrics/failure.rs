@@ -127,9 +127,11 @@ fn classify(err: &(dyn std::error::Error + 'static), in_body: bool) -> FailureKi
         }
     }
     let mut found = None;
+    let mut from_connection = false;
     let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(e) = current {
         if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            from_connection = true;
             let tls = io
                 .get_ref()
                 .is_some_and(|inner| inner.is::<rustls::Error>());
@@ -141,13 +143,17 @@ fn classify(err: &(dyn std::error::Error + 'static), in_body: bool) -> FailureKi
                 kind => FailureKind::from_io(kind, in_body).or(found),
             };
         } else if let Some(hyper) = e.downcast_ref::<hyper::Error>() {
+            from_connection = true;
             found = classify_hyper(hyper, in_body).or(found);
         }
         current = e.source();
     }
     match found {
         Some(kind) => kind,
-        None if in_body => FailureKind::TruncatedBody,
+        // The connection broke off while the body came in.
+        None if in_body && from_connection => FailureKind::TruncatedBody,
+        // The body came whole but did not decode (bytes after the end of a gzip stream).
+        None if in_body => FailureKind::InvalidBody,
         None => FailureKind::Transport,
     }
 }

@@ -10,7 +10,8 @@
 //! - `/login`: `{"token": TOKEN}`;
 //! - `/gzip`: [`GZIP_TEXT`], gzip-compressed; `/badgzip`: says gzip, sends other bytes;
 //!   `/gzip-bomb`: 64 MiB of zeros in about 64 KiB of gzip;
-//! - `/redirect?to=URL`: a 302 to `URL`; `/redirect307?to=URL`: a 307 to `URL`;
+//! - `/redirect?to=URL`: a 302 to `URL`; `/redirect307?to=URL`: a 307 to `URL`; `/loop`:
+//!   a 302 to itself;
 //! - `/sink`: records its body (as `sink: BODY`) and answers `200 ok`;
 //! - WebSocket `/ws-flood`: pushes [`FLOOD_FRAMES`] binary frames of 1 MiB as fast as
 //!   the client takes them; `/ws-badop`: a frame with an invalid opcode; `/ws-close-esc`:
@@ -216,6 +217,8 @@ async fn handle(mut stream: TcpStream, seen: Arc<Mutex<Vec<String>>>) {
             b"",
         )
         .await;
+    } else if path.starts_with("/loop") {
+        respond_with(&mut stream, "302 Found", "Location: /loop\r\n", b"").await;
     } else if let Some(to) = path.strip_prefix("/redirect?to=") {
         respond_with(
             &mut stream,

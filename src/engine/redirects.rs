@@ -21,6 +21,7 @@ pub const MAX_REDIRECTS: usize = 10;
 #[derive(Debug, Clone, Default)]
 pub struct Redirects {
     followed: usize,
+    /// The origin of the request the step sent, from its first redirect on.
     origin: Option<Origin>,
     left_origin: bool,
 }
@@ -55,16 +56,18 @@ impl Policy<RequestBody, SendError> for Redirects {
             return Ok(Action::Stop);
         }
         self.followed += 1;
-        if self.origin.as_ref() != Some(&Origin::of(attempt.location())) {
+        // At the first redirect, the request before it is the one the step sent; no
+        // work is done for the (usual) request that is not redirected.
+        let origin = self
+            .origin
+            .get_or_insert_with(|| Origin::of(attempt.previous()));
+        if *origin != Origin::of(attempt.location()) {
             self.left_origin = true;
         }
         Ok(Action::Follow)
     }
 
     fn on_request(&mut self, request: &mut Request<RequestBody>) {
-        if self.origin.is_none() {
-            self.origin = Some(Origin::of(request.uri()));
-        }
         if self.left_origin {
             let headers = request.headers_mut();
             for name in [AUTHORIZATION, COOKIE, PROXY_AUTHORIZATION] {

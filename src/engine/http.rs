@@ -58,22 +58,20 @@ async fn attempt(ctx: &RunContext, step: &HttpStep, state: &mut UserState) -> Sa
         let status = response.status().as_u16();
         Ok::<_, Failure>((status, read_capped(response.into_body()).await))
     };
-    let (status, body) = match tokio::time::timeout_at(deadline, exchange).await {
-        Ok(Ok(answer)) => answer,
-        Ok(Err(failure)) => {
+    let answer = tokio::time::timeout_at(deadline, exchange)
+        .await
+        .unwrap_or_else(|_| {
+            Err(Failure::new(
+                FailureKind::Timeout,
+                format!("no complete response within {timeout:?}"),
+            ))
+        });
+    let (status, body) = match answer {
+        Ok(answer) => answer,
+        Err(failure) => {
             return Sample {
                 latency: Some(started.elapsed()),
                 failure: Some(failure),
-                ..Default::default()
-            }
-        }
-        Err(_) => {
-            return Sample {
-                latency: Some(started.elapsed()),
-                failure: Some(Failure::new(
-                    FailureKind::Timeout,
-                    format!("no complete response within {timeout:?}"),
-                )),
                 ..Default::default()
             }
         }

@@ -108,6 +108,17 @@ async fn read_head(stream: &mut TcpStream) -> Option<Vec<u8>> {
     Some(head)
 }
 
+/// The redirect a path asks for: its status line and `Location`.
+fn redirect_route(path: &str) -> Option<(&'static str, &str)> {
+    if let Some(to) = path.strip_prefix("/redirect307?to=") {
+        Some(("307 Temporary Redirect", to))
+    } else if let Some(to) = path.strip_prefix("/redirect?to=") {
+        Some(("302 Found", to))
+    } else {
+        path.starts_with("/loop").then_some(("302 Found", "/loop"))
+    }
+}
+
 /// Where the body starts in what `read_head` read (its end, if there is no blank line).
 fn head_end(raw: &[u8]) -> usize {
     raw.windows(4)
@@ -209,24 +220,8 @@ async fn handle(mut stream: TcpStream, seen: Arc<Mutex<Vec<String>>>) {
     } else if path.starts_with("/badgzip") {
         let body = b"this is not gzip at all";
         respond_with(&mut stream, "200 OK", "Content-Encoding: gzip\r\n", body).await;
-    } else if let Some(to) = path.strip_prefix("/redirect307?to=") {
-        respond_with(
-            &mut stream,
-            "307 Temporary Redirect",
-            &format!("Location: {to}\r\n"),
-            b"",
-        )
-        .await;
-    } else if path.starts_with("/loop") {
-        respond_with(&mut stream, "302 Found", "Location: /loop\r\n", b"").await;
-    } else if let Some(to) = path.strip_prefix("/redirect?to=") {
-        respond_with(
-            &mut stream,
-            "302 Found",
-            &format!("Location: {to}\r\n"),
-            b"",
-        )
-        .await;
+    } else if let Some((status, to)) = redirect_route(&path) {
+        respond_with(&mut stream, status, &format!("Location: {to}\r\n"), b"").await;
     } else if path.starts_with("/sink") {
         let body = read_body(&mut stream, &head, &raw).await;
         seen.lock()
